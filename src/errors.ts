@@ -26,12 +26,16 @@ export const EDGE_ERRORS = {
     source: 'viewer',
     reason: 'Bad request. We can’t connect to the server for this app or website at this time.',
   },
+  DistributionChainTooLong: {
+    status: 403,
+    source: 'viewer',
+    reason: 'Bad request. The request passed through too many CloudFront distributions.',
+  },
   HttpsRequired: {
     status: 403,
     source: 'viewer',
     reason: 'The distribution requires HTTPS. Request this resource with https.',
   },
-  RequestTooLarge: { status: 413, source: 'viewer', reason: 'Request Entity Too Large.' },
   UrlTooLong: { status: 414, source: 'viewer', reason: 'Request-URI Too Long.' },
   HeadersTooLarge: { status: 494, source: 'viewer', reason: 'Request header too large.' },
   // origin

@@ -1,0 +1,123 @@
+/**
+ * `edgefront serve`: the contract's flags (DESIGN.md), readiness on `/healthz`, and a config
+ * error exits non-zero before listening, naming file, path and fix.
+ */
+import { existsSync } from 'node:fs';
+import { createEdge } from '../edge/create-edge.js';
+import { UsageError } from '../errors.js';
+import { type FlagTable, helpText, parseFlags } from './flags.js';
+
+export const SERVE_FLAGS: FlagTable = {
+  config: {
+    type: 'list',
+    value: 'FILE',
+    help: 'native config or CloudFormation template (repeatable)',
+    default: 'edgefront.yaml if present',
+  },
+  host: { type: 'string', value: 'ADDR', help: 'bind address of every listener', default: '127.0.0.1' },
+  port: { type: 'int', value: 'N', help: 'viewer HTTP port (0 picks a free port)', default: '8080' },
+  'https-port': {
+    type: 'int',
+    value: 'N',
+    help: 'viewer HTTPS port, HTTP/1.1 + HTTP/2 (dev certificate generated)',
+    default: 'off',
+  },
+  'admin-port': { type: 'int', value: 'N', help: 'admin port: /healthz', default: '9000' },
+  'state-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'persisted state (dev certificate)',
+    default: '.edgefront',
+  },
+  bucket: {
+    type: 'pairs',
+    value: 'NAME=DIR',
+    help: 'serve S3 bucket NAME from a local directory (repeatable)',
+  },
+  's3-endpoint': {
+    type: 'string',
+    value: 'URL',
+    help: 'send S3 origin requests to an S3-compatible endpoint, path-style',
+  },
+  'origin-override': {
+    type: 'pairs',
+    value: 'DOMAIN=URL',
+    help: 'send requests for origin DOMAIN to URL (repeatable)',
+  },
+  parameter: { type: 'pairs', value: 'KEY=VALUE', help: 'CloudFormation template parameter (repeatable)' },
+  pop: { type: 'string', value: 'ID', help: 'edge location id shown in X-Amz-Cf-Pop', default: 'DEV50-C1' },
+  help: { type: 'bool', help: 'show this help' },
+  'cache-memory': { type: 'string', help: '', notBuilt: 'the cache engine arrives with issue #3' },
+  'cache-disk': { type: 'string', help: '', notBuilt: 'the cache engine arrives with issue #3' },
+  watch: { type: 'bool', help: '', notBuilt: 'config reload on change arrives with issue #4' },
+  redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
+  parent: { type: 'string', help: '', notBuilt: 'tiered caching arrives with issue #7' },
+  'origin-shield': { type: 'pairs', help: '', notBuilt: 'Origin Shield arrives with issue #7' },
+  'access-log': { type: 'string', help: '', notBuilt: 'standard logs arrive with a later issue' },
+};
+
+export async function runServe(argv: string[]): Promise<number> {
+  const { values, positional } = parseFlags('serve', SERVE_FLAGS, argv);
+  if (values.help) {
+    process.stdout.write(
+      helpText('edgefront serve [flags]', 'Serve CloudFront distributions locally.', SERVE_FLAGS),
+    );
+    return 0;
+  }
+  if (positional.length)
+    throw new UsageError(
+      `edgefront serve: unexpected argument "${positional[0]}" (config files go after --config)`,
+    );
+  let configFiles = (values.config as string[] | undefined) ?? [];
+  if (configFiles.length === 0) {
+    if (!existsSync('edgefront.yaml')) {
+      throw new UsageError(
+        'edgefront serve: no --config given and no edgefront.yaml here (try: edgefront serve --config examples/quickstart/edgefront.yaml)',
+      );
+    }
+    configFiles = ['edgefront.yaml'];
+  }
+
+  const edge = await createEdge({
+    configFiles,
+    parameters: values.parameter as Record<string, string> | undefined,
+    buckets: values.bucket as Record<string, string> | undefined,
+    s3Endpoint: values['s3-endpoint'] as string | undefined,
+    originOverrides: values['origin-override'] as Record<string, string> | undefined,
+    pop: values.pop as string | undefined,
+    host: (values.host as string | undefined) ?? '127.0.0.1',
+    port: (values.port as number | undefined) ?? 8080,
+    httpsPort: values['https-port'] as number | undefined,
+    adminPort: (values['admin-port'] as number | undefined) ?? 9000,
+    stateDir: values['state-dir'] as string | undefined,
+  });
+  for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
+  const listening = await edge.listen();
+
+  const out: string[] = [];
+  out.push(
+    `edgefront serving ${edge.model.distributions.length} distribution(s) from ${configFiles.join(', ')}`,
+  );
+  for (const dist of edge.model.distributions) {
+    const aliases = dist.DistributionConfig.Aliases;
+    out.push(
+      `  ${dist.Id}  ${dist.DomainName}${aliases.length ? `  aliases: ${aliases.join(', ')}` : ''}${dist.DistributionConfig.Enabled ? '' : '  (disabled)'}`,
+    );
+  }
+  out.push(`  viewer  ${listening.http.href}`);
+  if (listening.https) out.push(`  https   ${listening.https.href}`);
+  if (listening.admin) out.push(`  admin   ${listening.admin.href}healthz`);
+  // One machine-readable line, for scripts and the black-box test harness.
+  out.push(
+    `edgefront: listening http=${listening.http.href}${listening.https ? ` https=${listening.https.href}` : ''}${listening.admin ? ` admin=${listening.admin.href}` : ''}`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await edge.close();
+  return 0;
+}

@@ -1,0 +1,93 @@
+/**
+ * One viewer request, its response, and everything decided about it on the way
+ * (STYLE.md §2). Phases read and write the Exchange; only `lifecycle.ts` knows their order.
+ * Transport-neutral: node:http, node:http2 and `edge.fetch()` all build the same Exchange.
+ */
+import type { Readable } from 'node:stream';
+import type { Clock } from '../clock.js';
+import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
+import type { OriginFetcher } from '../origin/types.js';
+import { newRequestId } from './request-id.js';
+import type { RouteTable } from './route.js';
+
+export type HttpVersion = '1.0' | '1.1' | '2.0';
+
+export interface ViewerRequest {
+  readonly method: string;
+  /** Raw (still percent-encoded) path without the query string, as CloudFront matches it. */
+  readonly path: string;
+  /** Raw query string without `?`; '' when there is none. */
+  readonly query: string;
+  /** Lowercase names, as node:http gives them; HTTP/2 pseudo-headers removed. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Header names in the order received (for CloudFront-Viewer-Header-Order). */
+  readonly headerNames: readonly string[];
+  readonly body: Readable | null;
+  readonly protocol: 'http' | 'https';
+  readonly httpVersion: HttpVersion;
+  readonly clientIp: string;
+  readonly clientPort: number;
+  /** TLS details for CloudFront-Viewer-TLS, when the viewer used HTTPS. */
+  readonly tls?: { readonly version: string; readonly cipher: string; readonly resumed: boolean };
+}
+
+export interface EdgeResponse {
+  status: number;
+  /** Lowercase names; `set-cookie` may be an array. */
+  headers: Record<string, string | string[]>;
+  body: Readable | Buffer | null;
+}
+
+/** CloudFront's result types, as they appear in `X-Cache: <type> from cloudfront` and in logs. */
+export type ResultType =
+  | 'Hit'
+  | 'RefreshHit'
+  | 'Miss'
+  | 'Error'
+  | 'Redirect'
+  | 'FunctionGeneratedResponse'
+  | 'LambdaGeneratedResponse'
+  | 'FunctionExecutionError'
+  | 'LambdaExecutionError';
+
+/** What an edge serves with, swapped as a whole on reload so a request never sees half a config. */
+export interface EdgeRuntime {
+  readonly model: EdgeModel;
+  readonly routes: RouteTable;
+  readonly fetcher: OriginFetcher;
+  readonly clock: Clock;
+  /** `--pop`: shown in X-Amz-Cf-Pop. */
+  readonly pop: string;
+  /** `<32 hex>.cloudfront.net`, fixed per node, used in both Via headers. */
+  readonly viaHost: string;
+  /** The HTTPS listener's port, for redirect-to-https Location headers (undefined: none). */
+  readonly httpsPort: number | undefined;
+}
+
+export class Exchange {
+  readonly requestId = newRequestId();
+  readonly startedAtMs: number;
+  distribution: DistributionModel | undefined;
+  behavior: BehaviorModel | undefined;
+  /** The path asked of the origin before OriginPath: the viewer path, or the DefaultRootObject. */
+  originPath: string;
+  /** The origin to fetch from, or an origin group's members in failover order. */
+  originCandidates: OriginModel[] = [];
+  response: EdgeResponse | undefined;
+  result: ResultType = 'Miss';
+  /** x-edge-detailed-result-type when it differs from `result` (e.g. OriginConnectError). */
+  detailedResult: string | undefined;
+
+  constructor(
+    readonly runtime: EdgeRuntime,
+    readonly request: ViewerRequest,
+  ) {
+    this.startedAtMs = runtime.clock.now();
+    this.originPath = request.path;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.request.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+}

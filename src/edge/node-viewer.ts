@@ -1,0 +1,87 @@
+/**
+ * node:http / node:http2 ⇄ Exchange: builds the transport-neutral ViewerRequest from an
+ * incoming request and writes the finished response back, streaming with backpressure.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { TLSSocket } from 'node:tls';
+import type { EdgeRuntime, HttpVersion, ViewerRequest } from './exchange.js';
+import { Exchange } from './exchange.js';
+import { runExchange, type ViewerSink } from './lifecycle.js';
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+export function handleNodeRequest(runtime: EdgeRuntime, req: AnyRequest, res: AnyResponse): void {
+  const exchange = new Exchange(runtime, viewerRequestFrom(req));
+  runExchange(exchange, nodeSink(res)).catch((err) => {
+    // Only a broken viewer connection ends up here; the lifecycle already answered errors.
+    res.destroy(err);
+  });
+}
+
+function viewerRequestFrom(req: AnyRequest): ViewerRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const socket = req.socket as TLSSocket;
+  const encrypted = socket.encrypted === true;
+  const isHttp2 = req.httpVersionMajor === 2;
+  let headers = req.headers as Record<string, string | string[] | undefined>;
+  const names: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58 /* : */) names.push(raw[i]);
+  if (isHttp2) {
+    headers = {};
+    for (const name in req.headers) if (name.charCodeAt(0) !== 58) headers[name] = req.headers[name];
+    if (headers.host === undefined && req.headers[':authority'])
+      headers.host = String(req.headers[':authority']);
+  }
+  const method = req.method ?? 'GET';
+  const hasBody = isHttp2
+    ? !(req as Http2ServerRequest).stream.readableEnded && method !== 'GET' && method !== 'HEAD'
+    : headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined;
+  let clientIp = socket.remoteAddress ?? '127.0.0.1';
+  if (clientIp.startsWith('::ffff:')) clientIp = clientIp.slice(7);
+  return {
+    method,
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    headers,
+    headerNames: names,
+    body: hasBody ? (req as Readable) : null,
+    protocol: encrypted ? 'https' : 'http',
+    httpVersion: (isHttp2 ? '2.0' : req.httpVersion === '1.0' ? '1.0' : '1.1') as HttpVersion,
+    clientIp,
+    clientPort: socket.remotePort ?? 0,
+    tls: encrypted
+      ? {
+          version: socket.getProtocol() ?? 'unknown',
+          cipher: socket.getCipher()?.standardName ?? 'unknown',
+          resumed: socket.isSessionReused(),
+        }
+      : undefined,
+  };
+}
+
+function nodeSink(res: AnyResponse): ViewerSink {
+  return {
+    async send(response, ex) {
+      if (!ex.request.body) {
+        // nothing to read
+      } else if (!ex.request.body.readableEnded) {
+        ex.request.body.resume(); // unread request body: drain so keep-alive survives
+      }
+      (res as ServerResponse).writeHead(response.status, response.headers);
+      const body = response.body;
+      if (body === null) {
+        res.end();
+      } else if (Buffer.isBuffer(body)) {
+        res.end(body);
+      } else {
+        await pipeline(body, res as NodeJS.WritableStream);
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Turns a failure into what CloudFront answers (STYLE.md §4): an origin failure (502/504) or
+ * an origin error status may be replaced by the distribution's custom error page; anything
+ * else gets CloudFront's generated error page. Internal errors are logged with the request id
+ * and never shown to the viewer.
+ */
+import type { EdgeError } from '../../errors.js';
+import { errorPage } from '../error-page.js';
+import type { EdgeResponse, Exchange } from '../exchange.js';
+import { behaviorFor } from '../route.js';
+import { buildOriginRequest, originsFor } from './origin-request.js';
+import { destroyBody } from './origin-response.js';
+
+export async function errorResponse(ex: Exchange, err: EdgeError): Promise<void> {
+  ex.result = 'Error';
+  ex.detailedResult = err.code;
+  if (err.source === 'internal') {
+    process.stderr.write(
+      `edgefront: internal error on request ${ex.requestId}: ${String(err.cause ?? err)}\n`,
+    );
+  }
+  if (ex.request.body && !ex.request.body.readableEnded) ex.request.body.resume(); // drain, keep the connection
+  destroyBody(ex.response?.body);
+  const custom =
+    err.source === 'origin' && ex.distribution ? await customErrorPage(ex, err.status) : undefined;
+  ex.response = custom ?? errorPage(err.status, err.message, ex.requestId, ex.runtime.clock.now());
+}
+
+/**
+ * The custom error page for `status`, or undefined when none is configured or it could not be
+ * fetched. If the page's own origin answers an error, the viewer gets that status (caching.md §7).
+ */
+export async function customErrorPage(ex: Exchange, status: number): Promise<EdgeResponse | undefined> {
+  const custom = ex.distribution!.customErrorResponses.get(status);
+  if (!custom?.ResponsePagePath) return undefined;
+  const [pagePath, pageQuery = ''] = custom.ResponsePagePath.split('?', 2);
+  const behavior = behaviorFor(ex.distribution!, pagePath);
+  const [origin] = originsFor(ex, behavior);
+  try {
+    const page = await ex.runtime.fetcher.fetch(
+      buildOriginRequest(ex, behavior, origin, {
+        method: 'GET',
+        path: pagePath,
+        query: pageQuery,
+        withBody: false,
+      }),
+    );
+    const ok = page.status >= 200 && page.status < 300;
+    const headers = { ...page.headers };
+    delete headers['content-range'];
+    return { status: ok ? (custom.ResponseCode ?? status) : page.status, headers, body: page.body };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * After viewer-request on a miss. Picks the origin (or the origin group's members, primary
+ * first) named by TargetOriginId and builds what CloudFront sends it: OriginPath + path,
+ * the policies' query string and headers (src/edge/origin-headers.ts). → 'origin-fetch'.
+ */
+import type { BehaviorModel, OriginModel } from '../../model/types.js';
+import type { OriginRequest } from '../../origin/types.js';
+import type { Exchange } from '../exchange.js';
+import { forwardingPlan } from '../forwarding-plan.js';
+import type { Next } from '../lifecycle.js';
+import { forwardedQuery, originRequestHeaders } from '../origin-headers.js';
+
+export function originRequest(ex: Exchange): Next {
+  ex.originCandidates = originsFor(ex, ex.behavior!);
+  return 'origin-fetch';
+}
+
+/** The origin, or an origin group's two members in failover order (origins.md §6). */
+export function originsFor(ex: Exchange, behavior: BehaviorModel): OriginModel[] {
+  const dist = ex.distribution!;
+  const target = behavior.config.TargetOriginId;
+  const group = dist.originGroups.get(target);
+  if (!group) return [dist.origins.get(target)!];
+  return group.Members.Items.map((member) => dist.origins.get(member.OriginId)!);
+}
+
+export interface RequestOverride {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly withBody: boolean;
+}
+
+/** What the edge sends `origin` for this exchange through `behavior` (or for an error page). */
+export function buildOriginRequest(
+  ex: Exchange,
+  behavior: BehaviorModel,
+  origin: OriginModel,
+  override?: RequestOverride,
+): OriginRequest {
+  const plan = forwardingPlan(behavior);
+  const query = forwardedQuery(override ? override.query : ex.request.query, plan.query);
+  const path = `${origin.config.OriginPath}${override ? override.path : ex.originPath}${query ? `?${query}` : ''}`;
+  return {
+    origin,
+    method: override ? override.method : ex.request.method,
+    path,
+    headers: originRequestHeaders(ex, origin, plan, behavior),
+    body: override && !override.withBody ? null : ex.request.body,
+    viewerProtocol: ex.request.protocol,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Listeners (DESIGN.md `edgefront serve`): viewer HTTP; viewer HTTPS with HTTP/1.1 and HTTP/2
+ * negotiated by ALPN; the admin port (`/healthz` now, the control plane later).
+ * Requests read the current runtime at arrival, so a reload swaps configs atomically.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import { EDGE_ERRORS } from '../errors.js';
+import type { EdgeRuntime } from './exchange.js';
+import { handleNodeRequest } from './node-viewer.js';
+
+/** CloudFront's limit on request line + headers (distribution.md §12): beyond it, 494. */
+export const MAX_REQUEST_HEADER_BYTES = 20_480;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  httpsPort?: number;
+  adminPort?: number;
+  tls?: { key: string; cert: string };
+}
+
+export interface Listening {
+  http: URL;
+  https?: URL;
+  admin?: URL;
+  close(): Promise<void>;
+}
+
+export async function startListeners(
+  options: ListenOptions,
+  runtime: () => EdgeRuntime,
+  isReady: () => boolean,
+): Promise<Listening> {
+  const servers: (Server | Http2SecureServer)[] = [];
+  const sockets = new Set<Socket>();
+  const track = (server: Server | Http2SecureServer) => {
+    servers.push(server);
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    return server;
+  };
+
+  const viewer = track(
+    createHttpServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 60_000 }, (req, res) =>
+      handleNodeRequest(runtime(), req, res),
+    ),
+  ) as Server;
+  viewer.on('clientError', answerClientError);
+  const http = await listen(viewer, options.host, options.port, 'http');
+
+  let https: URL | undefined;
+  if (options.httpsPort !== undefined && options.tls) {
+    const secure = track(
+      createSecureServer(
+        { ...options.tls, allowHTTP1: true, maxSessionMemory: 64, settings: { maxHeaderListSize: 65_536 } },
+        (req, res) => handleNodeRequest(runtime(), req, res),
+      ),
+    ) as Http2SecureServer;
+    https = await listen(secure, options.host, options.httpsPort, 'https');
+  }
+
+  let admin: URL | undefined;
+  if (options.adminPort !== undefined) {
+    const adminServer = track(
+      createHttpServer((req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === '/healthz') {
+          const ready = isReady();
+          res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
+          res.end(ready ? 'ok\n' : 'starting\n');
+          return;
+        }
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end(
+          'Not Found: the admin port serves /healthz (the CloudFront API arrives with the control plane)\n',
+        );
+      }),
+    ) as Server;
+    admin = await listen(adminServer, options.host, options.adminPort, 'http');
+  }
+
+  return {
+    http,
+    https,
+    admin,
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              for (const socket of sockets) socket.destroy();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function listen(
+  server: Server | Http2SecureServer,
+  host: string,
+  port: number,
+  scheme: string,
+): Promise<URL> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(new URL(`${scheme}://${shown}:${address.port}`));
+    });
+  });
+}
+
+/** Requests Node's parser rejects still get CloudFront's statuses: 494 for oversized headers, else 400. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '494 Request Header Too Large' : '400 Bad Request';
+  const reason = EDGE_ERRORS[tooLarge ? 'HeadersTooLarge' : 'InvalidRequest'].reason;
+  const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status.slice(0, 3)} ERROR</H1><H2>The request could not be satisfied.</H2>${reason}</BODY></HTML>`;
+  socket.end(
+    `HTTP/1.1 ${status}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
