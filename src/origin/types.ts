@@ -37,6 +37,11 @@ export interface OriginSettings {
   readonly s3Endpoint?: URL;
   /** `--origin-override DOMAIN=URL`: connect to URL for origin DOMAIN (Host header unchanged). */
   readonly originOverrides: ReadonlyMap<string, URL>;
+  /**
+   * Extra PEM CA certificates trusted for HTTPS origins, on top of Node's bundled roots (and
+   * NODE_EXTRA_CA_CERTS). For tests and private CAs; certificates are always verified.
+   */
+  readonly ca?: readonly string[];
 }
 
 export interface OriginFetcher {

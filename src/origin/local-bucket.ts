@@ -1,0 +1,133 @@
+/**
+ * `--bucket NAME=DIR` / `Buckets:`: an S3 origin served from a local directory, with the S3
+ * REST endpoint's semantics for `s3` origins and the website endpoint's for `s3-website`
+ * origins (origins.md §2). Key = the percent-decoded path without its leading `/` (OriginPath
+ * is already part of the path); the query string is not part of the key.
+ */
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { EtagCache, serveObject } from './local-object.js';
+import { accessDenied, type S3Mode, s3Error, s3Headers } from './s3-responses.js';
+import type { OriginRequest, OriginResponse } from './types.js';
+
+/** undefined: not a valid percent-encoding (S3: 400 InvalidURI). */
+function decodeKey(path: string): { raw: string; key: string } | undefined {
+  const q = path.indexOf('?');
+  const raw = q === -1 ? path : path.slice(0, q);
+  try {
+    return { raw, key: decodeURIComponent(raw.startsWith('/') ? raw.slice(1) : raw) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * S3 keys are opaque strings, but here they name files: a `..` segment or a NUL could reach
+ * outside the bucket directory, so such keys are refused like any key S3 would not grant.
+ */
+function fileOf(dir: string, key: string): string | undefined {
+  if (key.includes('\0') || key.split('/').includes('..')) return undefined;
+  const file = join(dir, key);
+  return file === dir || file.startsWith(dir + sep) ? file : undefined;
+}
+
+/** An open regular file, or undefined when it is missing or not a file (a "directory" key). */
+async function openFile(
+  file: string,
+): Promise<{ handle: FileHandle; stat: import('node:fs').Stats } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return undefined; // ENOENT, ENOTDIR, EACCES: S3 would not have the key either
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile()) return { handle, stat: info };
+  } catch {
+    // fall through: treated as missing
+  }
+  await handle.close();
+  return undefined;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export class LocalBucketOrigin {
+  readonly #buckets: ReadonlyMap<string, string>;
+  readonly #etags = new EtagCache();
+
+  constructor(buckets: ReadonlyMap<string, string>) {
+    this.#buckets = new Map([...buckets].map(([name, dir]) => [name, resolve(dir)]));
+  }
+
+  async fetch(request: OriginRequest): Promise<OriginResponse> {
+    const mode: S3Mode = request.origin.kind === 's3-website' ? 'website' : 'rest';
+    const method = request.method;
+    const dir = this.#buckets.get(request.origin.bucket ?? '');
+    if (dir === undefined)
+      return s3Error(mode, method, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+    if (method !== 'GET' && method !== 'HEAD') {
+      // Website endpoints only serve GET/HEAD. Writes to the REST endpoint (PUT/POST/DELETE,
+      // which CloudFront forwards with OAC) come with OAC signing in a later issue: 405 for now.
+      return s3Error(
+        mode,
+        method,
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+        {
+          Method: method,
+          ResourceType: 'OBJECT',
+        },
+      );
+    }
+    const decoded = decodeKey(request.path);
+    if (!decoded) return s3Error(mode, method, 400, 'InvalidURI', "Couldn't parse the specified URI.");
+    const { raw, key } = decoded;
+    const file = fileOf(dir, key);
+    if (file === undefined) return accessDenied(mode, method);
+    if (mode === 'rest') {
+      // No index documents on the REST endpoint; a missing key or a "directory" is 403
+      // AccessDenied, as S3 answers behind OAC without s3:ListBucket (origins.md §2).
+      const found = await openFile(file);
+      if (!found) return accessDenied(mode, method);
+      return serveObject(request, mode, key, file, found.handle, found.stat, this.#etags);
+    }
+    return this.#website(request, dir, raw, key, file);
+  }
+
+  /** S3 website endpoint: index document per "folder", redirect to the folder, HTML 404 (§2). */
+  async #website(
+    request: OriginRequest,
+    dir: string,
+    raw: string,
+    key: string,
+    file: string,
+  ): Promise<OriginResponse> {
+    const method = request.method;
+    const isFolder = key === '' || key.endsWith('/');
+    const objectKey = isFolder ? `${key}index.html` : key;
+    const objectFile = isFolder ? join(dir, objectKey) : file;
+    const found = await openFile(objectFile);
+    if (found)
+      return serveObject(request, 'website', objectKey, objectFile, found.handle, found.stat, this.#etags);
+    if (!isFolder && (await isFile(join(file, 'index.html')))) {
+      // `/docs` where `docs/index.html` exists: S3 redirects to the folder (302, empty body).
+      const headers = s3Headers();
+      headers.location = `${raw.startsWith('/') ? raw : `/${raw}`}/`;
+      headers['content-length'] = '0';
+      return { status: 302, headers, body: Readable.from([]) };
+    }
+    return s3Error('website', method, 404, 'NoSuchKey', 'The specified key does not exist.', {
+      Key: objectKey,
+    });
+  }
+}

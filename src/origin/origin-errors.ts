@@ -1,0 +1,100 @@
+/**
+ * Maps transport failures (undici, net, tls, dns) to CloudFront's detailed result types
+ * (origins.md §5 "Error mapping") and decides which of them may be retried under
+ * ConnectionAttempts. Pure functions: the retry loop lives in custom-http.ts.
+ */
+import { EdgeError, type EdgeErrorCode } from '../errors.js';
+
+/**
+ * - `refused`: the connection never opened (refused, connect timeout, unreachable): nothing
+ *   was sent, so any method may be retried.
+ * - `reset`: the connection opened but died before a response (reset, "other side closed");
+ *   the request may have reached the origin.
+ * - `dns`, `timeout` (no response headers within OriginReadTimeout), `invalid`, `too-big`,
+ *   `tls` (handshake or certificate failure: never transient), `other` (not the origin's fault).
+ */
+export type FailureKind =
+  | 'refused'
+  | 'reset'
+  | 'dns'
+  | 'dns-transient'
+  | 'timeout'
+  | 'invalid'
+  | 'too-big'
+  | 'tls'
+  | 'other';
+
+const KIND_BY_CODE: Record<string, FailureKind> = {
+  ECONNREFUSED: 'refused',
+  UND_ERR_CONNECT_TIMEOUT: 'refused',
+  ETIMEDOUT: 'refused',
+  EHOSTUNREACH: 'refused',
+  ENETUNREACH: 'refused',
+  EHOSTDOWN: 'refused',
+  EADDRNOTAVAIL: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  ENOTFOUND: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+  EAI_AGAIN: 'dns-transient',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_OVERFLOW: 'too-big',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'invalid',
+  UND_ERR_INFO: 'invalid',
+};
+
+export function classifyFailure(err: unknown): FailureKind {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  const known = KIND_BY_CODE[code];
+  if (known) return known;
+  if (code.startsWith('HPE_')) return 'invalid'; // llhttp: the origin spoke something that is not HTTP/1.1
+  // Node's TLS and OpenSSL certificate codes (ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_…,
+  // DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, …).
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT')) return 'tls';
+  return 'other';
+}
+
+/**
+ * Whether another attempt is allowed (origins.md §5): connects are retried for every method;
+ * a reset before the response and a read timeout only for GET/HEAD, because a POST may
+ * already have reached the origin ("DELETE/OPTIONS/PATCH/PUT/POST: drop, no retry").
+ */
+export function isRetryable(kind: FailureKind, idempotent: boolean): boolean {
+  switch (kind) {
+    case 'refused':
+    case 'dns-transient':
+      return true;
+    case 'reset':
+    case 'timeout':
+      return idempotent;
+    default:
+      return false;
+  }
+}
+
+const CODE_BY_KIND: Record<FailureKind, EdgeErrorCode> = {
+  refused: 'OriginConnectError',
+  reset: 'OriginConnectError',
+  tls: 'OriginConnectError', // origins.md §1.2: a bad certificate makes CloudFront drop the connection, 502
+  dns: 'OriginDnsError',
+  'dns-transient': 'OriginDnsError',
+  timeout: 'OriginCommError',
+  invalid: 'OriginInvalidResponseError',
+  'too-big': 'OriginHeaderTooBigError',
+  other: 'Error',
+};
+
+/** The EdgeError for a failure that will not be retried; the transport error stays as `cause`. */
+export function toEdgeError(kind: FailureKind, err: unknown, attempts: number): EdgeError {
+  if (err instanceof EdgeError) return err;
+  const code = CODE_BY_KIND[kind];
+  const detail = (err as Error | null)?.message ?? String(err);
+  const message = code === 'Error' ? undefined : `${code}: ${detail} (after ${attempts} attempt(s))`;
+  return new EdgeError(code, message, { cause: err });
+}
