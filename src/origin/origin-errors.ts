@@ -49,11 +49,13 @@ const KIND_BY_CODE: Record<string, FailureKind> = {
 };
 
 export function classifyFailure(err: unknown): FailureKind {
-  const code = (err as { code?: unknown } | null)?.code;
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  // llhttp: the origin spoke something that is not HTTP/1.1 (its code is sometimes unset).
+  if (name === 'HTTPParserError') return 'invalid';
   if (typeof code !== 'string') return 'other';
   const known = KIND_BY_CODE[code];
   if (known) return known;
-  if (code.startsWith('HPE_')) return 'invalid'; // llhttp: the origin spoke something that is not HTTP/1.1
+  if (code.startsWith('HPE_')) return 'invalid';
   // Node's TLS and OpenSSL certificate codes (ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_…,
   // DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, …).
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT')) return 'tls';

@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { createOriginFetcher } from '../../../src/origin/index.js';
-import {
-  customConfig,
-  originModel,
-  originRequest,
-  readText,
-  settings,
-  startHttpOrigin,
-} from './helpers.js';
+import { customConfig, originModel, originRequest, readText, settings, startHttpOrigin } from './helpers.js';
 
 test('a custom origin response passes through: status, lowercase headers, set-cookie as an array, body', async (t) => {
   const origin = await startHttpOrigin((req, res) => {
@@ -22,7 +15,9 @@ test('a custom origin response passes through: status, lowercase headers, set-co
   });
   const fetcher = createOriginFetcher(settings());
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
-  const model = originModel('custom', '127.0.0.1', { CustomOriginConfig: customConfig({ HTTPPort: origin.port }) });
+  const model = originModel('custom', '127.0.0.1', {
+    CustomOriginConfig: customConfig({ HTTPPort: origin.port }),
+  });
   const res = await fetcher.fetch(
     originRequest(model, { path: '/a/b?x=1', headers: { host: '127.0.0.1', 'x-origin-verify': 's3cret' } }),
   );
@@ -41,7 +36,9 @@ test('redirects from the origin are returned, never followed', async (t) => {
   });
   const fetcher = createOriginFetcher(settings());
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
-  const model = originModel('custom', '127.0.0.1', { CustomOriginConfig: customConfig({ HTTPPort: origin.port }) });
+  const model = originModel('custom', '127.0.0.1', {
+    CustomOriginConfig: customConfig({ HTTPPort: origin.port }),
+  });
   const res = await fetcher.fetch(originRequest(model));
   assert.equal(res.status, 302);
   assert.equal(res.headers.location, '/elsewhere');
@@ -58,7 +55,9 @@ test('a POST body streams to the origin and HEAD answers have an empty body', as
   });
   const fetcher = createOriginFetcher(settings());
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
-  const model = originModel('custom', '127.0.0.1', { CustomOriginConfig: customConfig({ HTTPPort: origin.port }) });
+  const model = originModel('custom', '127.0.0.1', {
+    CustomOriginConfig: customConfig({ HTTPPort: origin.port }),
+  });
   const post = await fetcher.fetch(
     originRequest(model, {
       method: 'POST',
@@ -94,7 +93,9 @@ test('match-viewer uses HTTPPort for http viewers; http-only ignores the viewer 
   });
   const viaHttp = await fetcher.fetch(originRequest(matchViewer, { viewerProtocol: 'http' }));
   assert.equal(await readText(viaHttp.body), 'ok');
-  const httpOnly = originModel('custom', '127.0.0.1', { CustomOriginConfig: customConfig({ HTTPPort: origin.port }) });
+  const httpOnly = originModel('custom', '127.0.0.1', {
+    CustomOriginConfig: customConfig({ HTTPPort: origin.port }),
+  });
   const viaHttps = await fetcher.fetch(originRequest(httpOnly, { viewerProtocol: 'https' }));
   assert.equal(await readText(viaHttps.body), 'ok');
 });
@@ -105,7 +106,10 @@ test('--s3-endpoint sends S3 REST requests path-style with the endpoint as Host'
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
   const model = originModel('s3', 'media.s3.us-east-1.amazonaws.com', {}, 'media');
   const res = await fetcher.fetch(
-    originRequest(model, { path: '/img/cat%20photo.jpg?versionId=2', headers: { host: model.config.DomainName } }),
+    originRequest(model, {
+      path: '/img/cat%20photo.jpg?versionId=2',
+      headers: { host: model.config.DomainName },
+    }),
   );
   assert.equal(await readText(res.body), `127.0.0.1:${origin.port} /media/img/cat%20photo.jpg?versionId=2`);
 });
@@ -113,7 +117,9 @@ test('--s3-endpoint sends S3 REST requests path-style with the endpoint as Host'
 test('an S3 website origin without a local bucket is fetched over HTTP (here via an override)', async (t) => {
   const origin = await startHttpOrigin((req, res) => res.end(`${req.headers.host} ${req.url}`));
   const domain = 'site.s3-website-us-east-1.amazonaws.com';
-  const fetcher = createOriginFetcher(settings({ originOverrides: new Map([[domain, new URL(origin.url)]]) }));
+  const fetcher = createOriginFetcher(
+    settings({ originOverrides: new Map([[domain, new URL(origin.url)]]) }),
+  );
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
   const model = originModel('s3-website', domain, {}, 'site');
   const res = await fetcher.fetch(originRequest(model, { path: '/docs/' }));
@@ -128,7 +134,9 @@ test('pooled keep-alive: sequential requests reuse origin connections', async (t
   });
   const fetcher = createOriginFetcher(settings());
   t.after(() => Promise.all([fetcher.close(), origin.close()]));
-  const model = originModel('custom', '127.0.0.1', { CustomOriginConfig: customConfig({ HTTPPort: origin.port }) });
+  const model = originModel('custom', '127.0.0.1', {
+    CustomOriginConfig: customConfig({ HTTPPort: origin.port }),
+  });
   for (let i = 0; i < 5; i++) await readText((await fetcher.fetch(originRequest(model))).body);
   assert.equal(origin.count(), 5);
   // undici marks a connection free a tick after the body ends, so a tight sequential loop may

@@ -18,7 +18,11 @@ export interface TestServer {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function listen(server: Server | NetServer, counter: () => number, scheme: string): Promise<TestServer> {
+async function listen(
+  server: Server | NetServer,
+  counter: () => number,
+  scheme: string,
+): Promise<TestServer> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
