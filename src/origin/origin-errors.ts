@@ -48,6 +48,10 @@ const KIND_BY_CODE: Record<string, FailureKind> = {
   UND_ERR_INFO: 'invalid',
 };
 
+/** Node's TLS codes and OpenSSL's X509 verify codes, as set on `err.code`. */
+const TLS_CODE =
+  /^(ERR_TLS_|ERR_SSL_)|CERT|SIGNATURE|^UNABLE_TO_|^HOSTNAME_MISMATCH$|^INVALID_(CA|PURPOSE)$|^PATH_LENGTH_EXCEEDED$|^CRL_/;
+
 export function classifyFailure(err: unknown): FailureKind {
   const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
   // llhttp: the origin spoke something that is not HTTP/1.1 (its code is sometimes unset).
@@ -58,7 +62,7 @@ export function classifyFailure(err: unknown): FailureKind {
   if (code.startsWith('HPE_')) return 'invalid';
   // Node's TLS and OpenSSL certificate codes (ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_…,
   // DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, …).
-  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT')) return 'tls';
+  if (TLS_CODE.test(code)) return 'tls';
   return 'other';
 }
 

@@ -130,7 +130,13 @@ test('DNS failures map to 502 OriginDnsError and TLS failures to OriginConnectEr
     assert.equal(err.status, 502);
     assert.equal(err.cause, cause);
   }
-  for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']) {
+  for (const code of [
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'CERT_HAS_EXPIRED',
+  ]) {
     assert.equal(classifyFailure({ code }), 'tls');
   }
   assert.equal(classifyFailure(new Error('no code')), 'other');
