@@ -137,8 +137,12 @@ export function originRequest(origin: OriginModel, overrides: Partial<OriginRequ
   };
 }
 
-export async function readText(body: Readable): Promise<string> {
+export async function readBytes(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
+  return Buffer.concat(chunks);
+}
+
+export async function readText(body: Readable): Promise<string> {
+  return (await readBytes(body)).toString();
 }
