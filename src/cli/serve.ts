@@ -107,6 +107,13 @@ export async function runServe(argv: string[]): Promise<number> {
   out.push(`  viewer  ${listening.http.href}`);
   if (listening.https) out.push(`  https   ${listening.https.href}`);
   if (listening.admin) out.push(`  admin   ${listening.admin.href}healthz`);
+  out.push('', 'Try:');
+  const base = `http://${listening.http.hostname === '127.0.0.1' ? 'localhost' : listening.http.hostname}:${listening.http.port}`;
+  for (const dist of edge.model.distributions) {
+    const host = edge.model.distributions.length === 1 ? '' : ` -H 'Host: ${dist.DistributionConfig.Aliases[0] ?? dist.DomainName}'`;
+    out.push(`  curl -i${host} ${base}/`);
+  }
+  out.push('');
   // One machine-readable line, for scripts and the black-box test harness.
   out.push(
     `edgefront: listening http=${listening.http.href}${listening.https ? ` https=${listening.https.href}` : ''}${listening.admin ? ` admin=${listening.admin.href}` : ''}`,
