@@ -1,0 +1,182 @@
+/**
+ * Cross-field rules of a distribution (reference/distribution.md §2–§5, origins.md §1, §6,
+ * caching.md §7): origins and origin groups, behaviours and their targets, error responses,
+ * aliases unique across every distribution loaded.
+ */
+
+import { formatPath } from '../../errors.js';
+import { normalizePattern } from '../../model/path-pattern.js';
+import { type Issues, isObj, type Obj, type Path, str } from '../issues.js';
+import type { Parsed } from '../parse.js';
+import { type BehaviorContext, validateBehavior } from './behavior.js';
+import type { Registry } from './registry.js';
+
+const S3_WEBSITE = /\.s3-website[.-][a-z0-9-]+\.amazonaws\.com$/i;
+
+export function validateDistributions(list: Parsed<unknown>[], registry: Registry, issues: Issues): void {
+  const aliasOwners = new Map<string, string>();
+  for (const p of list) {
+    const base = [...p.entry.path, 'DistributionConfig'];
+    validateDistribution(p.input, base, p.entry.file, registry, issues);
+    if (!Array.isArray(p.input.Aliases)) continue;
+    p.input.Aliases.forEach((a, i) => {
+      if (typeof a !== 'string') return;
+      const where = `${p.entry.file} ${formatPath([...base, 'Aliases', i])}`;
+      const owner = aliasOwners.get(a.toLowerCase());
+      if (owner)
+        issues.add(
+          p.entry.file,
+          [...base, 'Aliases', i],
+          `alias "${a}" is already used (${owner})`,
+          'an alias may belong to one distribution only',
+        );
+      else aliasOwners.set(a.toLowerCase(), where);
+    });
+  }
+}
+
+function validateDistribution(d: Obj, base: Path, file: string, registry: Registry, issues: Issues): void {
+  const origins = Array.isArray(d.Origins) ? d.Origins : [];
+  const originIds: string[] = [];
+  origins.forEach((o, i) => {
+    if (!isObj(o)) return;
+    const at = [...base, 'Origins', i];
+    const id = str(o.Id);
+    if (id !== undefined) {
+      if (originIds.includes(id))
+        issues.add(
+          file,
+          [...at, 'Id'],
+          `duplicate origin Id "${id}"`,
+          'origin Ids must be unique within a distribution',
+        );
+      originIds.push(id);
+    }
+    const kinds = ['S3OriginConfig', 'CustomOriginConfig', 'VpcOriginConfig'].filter(
+      (k) => o[k] !== undefined,
+    );
+    if (kinds.length !== 1) {
+      issues.add(
+        file,
+        at,
+        `an origin needs exactly one of S3OriginConfig, CustomOriginConfig or VpcOriginConfig (has ${kinds.length ? kinds.join(' and ') : 'none'})`,
+        'use S3OriginConfig for S3 REST endpoints, CustomOriginConfig for anything else (S3 website endpoints included)',
+      );
+    }
+    if (o.S3OriginConfig !== undefined && S3_WEBSITE.test(str(o.DomainName) ?? '')) {
+      issues.add(
+        file,
+        [...at, 'S3OriginConfig'],
+        'an S3 website endpoint is a custom origin',
+        'use CustomOriginConfig with OriginProtocolPolicy: http-only',
+      );
+    }
+    const oac = str(o.OriginAccessControlId);
+    if (oac !== undefined && oac !== '') {
+      if (!registry.originAccessControls.resolve(oac))
+        issues.add(
+          file,
+          [...at, 'OriginAccessControlId'],
+          `"${oac}" names no origin access control`,
+          registry.originAccessControls.fix(oac),
+        );
+      if (isObj(o.S3OriginConfig) && str(o.S3OriginConfig.OriginAccessIdentity)) {
+        issues.add(
+          file,
+          [...at, 'S3OriginConfig', 'OriginAccessIdentity'],
+          'an origin cannot use both an OAI and an OAC',
+          'set OriginAccessIdentity to ""',
+        );
+      }
+    }
+  });
+  const groups = isObj(d.OriginGroups) && Array.isArray(d.OriginGroups.Items) ? d.OriginGroups.Items : [];
+  const groupIds: string[] = [];
+  groups.forEach((g, i) => {
+    if (!isObj(g)) return;
+    const at = [...base, 'OriginGroups', 'Items', i];
+    const id = str(g.Id);
+    if (id !== undefined) {
+      if (originIds.includes(id) || groupIds.includes(id))
+        issues.add(file, [...at, 'Id'], `Id "${id}" is already used by an origin or origin group`);
+      groupIds.push(id);
+    }
+    const members = isObj(g.Members) && Array.isArray(g.Members.Items) ? g.Members.Items : [];
+    members.forEach((m, j) => {
+      const ref = isObj(m) ? str(m.OriginId) : undefined;
+      if (ref !== undefined && !originIds.includes(ref)) {
+        issues.add(
+          file,
+          [...at, 'Members', 'Items', j, 'OriginId'],
+          `"${ref}" names no origin`,
+          `use one of the origin Ids: ${originIds.join(', ')}`,
+        );
+      }
+    });
+  });
+  const ctx: BehaviorContext = { file, issues, registry, targets: [...originIds, ...groupIds] };
+  if (isObj(d.DefaultCacheBehavior))
+    validateBehavior(d.DefaultCacheBehavior, [...base, 'DefaultCacheBehavior'], ctx);
+  else if (d.DefaultCacheBehavior === undefined)
+    issues.add(file, base, 'missing required property DefaultCacheBehavior');
+  const patterns = new Map<string, number>();
+  (Array.isArray(d.CacheBehaviors) ? d.CacheBehaviors : []).forEach((b, i) => {
+    if (!isObj(b)) return;
+    const at = [...base, 'CacheBehaviors', i];
+    validateBehavior(b, at, ctx);
+    const pattern = str(b.PathPattern);
+    if (pattern === undefined) return;
+    const key = normalizePattern(pattern);
+    const first = patterns.get(key);
+    if (first !== undefined)
+      issues.add(
+        file,
+        [...at, 'PathPattern'],
+        `duplicate PathPattern "${pattern}" (also CacheBehaviors[${first}])`,
+        'each cache behavior needs its own path pattern',
+      );
+    else patterns.set(key, i);
+  });
+  validateErrorResponses(d, base, file, issues);
+  const cert = isObj(d.ViewerCertificate) ? d.ViewerCertificate : {};
+  if (Array.isArray(d.Aliases) && d.Aliases.length && !cert.AcmCertificateArn && !cert.IamCertificateId) {
+    issues.add(
+      file,
+      [...base, 'ViewerCertificate'],
+      'a distribution with Aliases needs a certificate that covers them',
+      'set ViewerCertificate.AcmCertificateArn (a us-east-1 ACM certificate) and SslSupportMethod: sni-only',
+    );
+  }
+}
+
+function validateErrorResponses(d: Obj, base: Path, file: string, issues: Issues): void {
+  const codes = new Set<unknown>();
+  (Array.isArray(d.CustomErrorResponses) ? d.CustomErrorResponses : []).forEach((e, i) => {
+    if (!isObj(e)) return;
+    const at = [...base, 'CustomErrorResponses', i];
+    if (codes.has(e.ErrorCode)) issues.add(file, [...at, 'ErrorCode'], `duplicate ErrorCode ${e.ErrorCode}`);
+    codes.add(e.ErrorCode);
+    const page = e.ResponsePagePath;
+    if (page !== undefined && e.ResponseCode === undefined)
+      issues.add(
+        file,
+        [...at, 'ResponseCode'],
+        'ResponsePagePath requires a ResponseCode',
+        'add ResponseCode (e.g. 200 for an SPA fallback)',
+      );
+    if (e.ResponseCode !== undefined && page === undefined)
+      issues.add(
+        file,
+        [...at, 'ResponsePagePath'],
+        'ResponseCode requires a ResponsePagePath',
+        'add ResponsePagePath: /error.html',
+      );
+    if (typeof page === 'string' && !page.startsWith('/'))
+      issues.add(
+        file,
+        [...at, 'ResponsePagePath'],
+        'ResponsePagePath must start with "/"',
+        `write "/${page}"`,
+      );
+  });
+}
