@@ -84,7 +84,14 @@ function finish(
   const registry = buildRegistry(raw, parsed, ctx.accountId, issues);
   validateDistributions(parsed.distributions, registry, issues);
   validateResources(raw, parsed, registry, issues);
-  if (issues.count > 0) throw new ConfigError(issues.list);
+  if (issues.count > 0) {
+    // In file order, then line order: the order a user fixes them in.
+    const order = (f: string) => raw.files.indexOf(f);
+    const sorted = issues.list
+      .map((issue, i) => ({ issue, i }))
+      .sort((a, b) => order(a.issue.file) - order(b.issue.file) || (a.issue.line ?? 0) - (b.issue.line ?? 0) || a.i - b.i);
+    throw new ConfigError(sorted.map((s) => s.issue));
+  }
   const absolute = new Map([...buckets].map(([name, dir]) => [name, resolvePath(dir)]));
   return { model: buildModel(raw, parsed, registry, absolute), notes: issues.notes };
 }

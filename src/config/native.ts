@@ -44,7 +44,10 @@ export function loadNative(doc: Obj, file: string, baseDir: string, raw: RawConf
     const out: { value: Obj; path: Path; index: number }[] = [];
     list.forEach((value, index) => {
       const path = [key, index];
-      if (!isObj(value)) return issues.add(file, path, 'expected an object');
+      if (!isObj(value)) {
+        issues.add(file, path, 'expected an object');
+        return;
+      }
       const allowed: readonly string[] = LISTS[key];
       for (const k of Object.keys(value)) {
         if (!allowed.includes(k))

@@ -134,7 +134,7 @@ export function loadTemplate(
     hasResource: (id) =>
       id in resources ||
       (id.includes('.') && resources[id.split('.')[0]]?.Type === 'AWS::Serverless::Function'),
-    knownRefs: () => [...refs.keys(), ...Object.keys(resources)],
+    knownRefs: () => [...[...refs.keys()].filter((k) => !k.startsWith('AWS::')), ...Object.keys(resources)],
     resourceRef(id, path) {
       const [base, sub] = id.includes('.') ? id.split('.', 2) : [id, undefined];
       if (!checkCreated(base, path)) return undefined;

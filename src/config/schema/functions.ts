@@ -38,11 +38,9 @@ export const lambdaProperties = shape({
     error: 'Lambda@Edge needs a numbered version ARN: arn:aws:lambda:us-east-1:123456789012:function:NAME:1',
   }),
   Handler: z.string().regex(/^[^\s]+\.[^\s.]+$/, { error: 'Handler is FILE.EXPORT, e.g. index.handler' }),
-  Runtime: z
-    .string()
-    .regex(/^(nodejs\d+\.x|python3\.\d+)$/, {
-      error: 'Lambda@Edge runs Node.js (nodejs20.x…) or Python runtimes',
-    }),
+  Runtime: z.string().regex(/^(nodejs\d+\.x|python3\.\d+)$/, {
+    error: 'Lambda@Edge runs Node.js (nodejs20.x…) or Python runtimes',
+  }),
   // Origin-event limits here; viewer events (5 s, 128 MB) are checked per association.
   Timeout: int(1, 30),
   MemorySize: int(128, 10240),

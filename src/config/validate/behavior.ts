@@ -123,9 +123,9 @@ export function validateBehavior(b: Obj, path: Path, c: BehaviorContext): void {
 
 function onePerEvent(list: unknown[], path: Path, key: string, c: BehaviorContext): void {
   const seen = new Set<string>();
-  list.forEach((a, i) => {
+  for (const [i, a] of list.entries()) {
     const event = isObj(a) ? str(a.EventType) : undefined;
-    if (event === undefined) return;
+    if (event === undefined) continue;
     if (seen.has(event))
       c.issues.add(
         c.file,
@@ -134,7 +134,7 @@ function onePerEvent(list: unknown[], path: Path, key: string, c: BehaviorContex
         'associate at most one function per event type',
       );
     seen.add(event);
-  });
+  }
 }
 
 function validateFunctionAssociations(b: Obj, path: Path, c: BehaviorContext): void {
@@ -145,18 +145,20 @@ function validateFunctionAssociations(b: Obj, path: Path, c: BehaviorContext): v
       ? b.LambdaFunctionAssociations.map((a) => (isObj(a) ? a.EventType : undefined))
       : [],
   );
-  list.forEach((a, i) => {
+  for (const [i, a] of list.entries()) {
     const at = [...path, 'FunctionAssociations', i];
     const ref = isObj(a) ? str(a.FunctionARN) : undefined;
-    if (ref === undefined) return;
+    if (ref === undefined) continue;
     const arn = c.registry.functions.resolve(ref);
-    if (!arn)
-      return c.issues.add(
+    if (!arn) {
+      c.issues.add(
         c.file,
         [...at, 'FunctionARN'],
         `"${ref}" names no CloudFront function`,
         c.registry.functions.fix(ref),
       );
+      continue;
+    }
     const stage = c.registry.functionStages.get(arn);
     if (stage !== 'LIVE')
       c.issues.add(
@@ -172,15 +174,15 @@ function validateFunctionAssociations(b: Obj, path: Path, c: BehaviorContext): v
         `a CloudFront function and a Lambda@Edge function cannot both handle ${a.EventType}`,
       );
     }
-  });
+  }
 }
 
 function validateLambdaAssociations(b: Obj, path: Path, c: BehaviorContext): void {
   const list = Array.isArray(b.LambdaFunctionAssociations) ? b.LambdaFunctionAssociations : [];
   onePerEvent(list, path, 'LambdaFunctionAssociations', c);
-  list.forEach((a, i) => {
+  for (const [i, a] of list.entries()) {
     const at = [...path, 'LambdaFunctionAssociations', i];
-    if (!isObj(a)) return;
+    if (!isObj(a)) continue;
     const arn = str(a.LambdaFunctionARN);
     const event = str(a.EventType) ?? '';
     if (a.IncludeBody === true && !event.endsWith('-request')) {
@@ -190,25 +192,27 @@ function validateLambdaAssociations(b: Obj, path: Path, c: BehaviorContext): voi
         'IncludeBody applies to viewer-request and origin-request only',
       );
     }
-    if (arn === undefined) return;
+    if (arn === undefined) continue;
     if (!LAMBDA_VERSION_ARN.test(arn)) {
       const fix = c.registry.lambdaFunctionArns.has(arn)
         ? 'publish an AWS::Lambda::Version and use its Ref'
         : 'use a version ARN ending in :1, :2 …';
-      return c.issues.add(
+      c.issues.add(
         c.file,
         [...at, 'LambdaFunctionARN'],
         `"${arn}" is not a numbered Lambda version ($LATEST and aliases are not allowed)`,
         fix,
       );
+      continue;
     }
     if (!c.registry.lambdaVersions.resolve(arn)) {
-      return c.issues.add(
+      c.issues.add(
         c.file,
         [...at, 'LambdaFunctionARN'],
         `"${arn}" names no Lambda function version declared in config`,
         `declare it under LambdaFunctions (have: ${c.registry.lambdaVersions.describe()})`,
       );
+      continue;
     }
     // lambda-edge.md §6: viewer events allow 5 s and 128 MB; origin events 30 s (schema).
     const limits = c.registry.lambdaLimits.get(arn);
@@ -229,5 +233,5 @@ function validateLambdaAssociations(b: Obj, path: Path, c: BehaviorContext): voi
           'set MemorySize to 128',
         );
     }
-  });
+  }
 }
