@@ -126,7 +126,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
         () => runtime,
         () => true,
       );
-      runtime = buildRuntime(runtime.model); // learn the HTTPS port for redirects
+      runtime = { ...runtime, httpsPort: listening.https ? Number(listening.https.port) : undefined }; // for redirects
       return listening;
     },
     async reload(config) {

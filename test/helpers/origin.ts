@@ -19,7 +19,7 @@ export type OriginHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   seen: SeenRequest,
-) => void | Promise<void>;
+) => unknown;
 
 export interface TestOrigin {
   readonly url: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
@@ -94,7 +94,7 @@ test('HTTPS also serves HTTP/1.1 clients', async () => {
         path: '/x',
         ca,
         ALPNProtocols: ['http/1.1'],
-      },
+      } as RequestOptions,
       (res) => {
         res.resume();
         res.on('end', () =>
