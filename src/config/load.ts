@@ -89,7 +89,10 @@ function finish(
     const order = (f: string) => raw.files.indexOf(f);
     const sorted = issues.list
       .map((issue, i) => ({ issue, i }))
-      .sort((a, b) => order(a.issue.file) - order(b.issue.file) || (a.issue.line ?? 0) - (b.issue.line ?? 0) || a.i - b.i);
+      .sort(
+        (a, b) =>
+          order(a.issue.file) - order(b.issue.file) || (a.issue.line ?? 0) - (b.issue.line ?? 0) || a.i - b.i,
+      );
     throw new ConfigError(sorted.map((s) => s.issue));
   }
   const absolute = new Map([...buckets].map(([name, dir]) => [name, resolvePath(dir)]));

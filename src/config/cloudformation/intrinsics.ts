@@ -207,7 +207,12 @@ export class Evaluator {
     if (arg === 'AWS::NoValue') return NO_VALUE;
     if (this.scope.refs.has(arg)) return this.scope.refs.get(arg);
     if (this.scope.hasResource(arg)) return this.scope.resourceRef(arg, path);
-    if (this.scope.refs.has(`AWS::${arg}`)) return this.fail(path, `Ref to "${arg}": no parameter or resource has that name`, `did you mean the pseudo parameter "AWS::${arg}"?`);
+    if (this.scope.refs.has(`AWS::${arg}`))
+      return this.fail(
+        path,
+        `Ref to "${arg}": no parameter or resource has that name`,
+        `did you mean the pseudo parameter "AWS::${arg}"?`,
+      );
     return this.fail(
       path,
       `Ref to "${arg}": no parameter or resource has that name`,
