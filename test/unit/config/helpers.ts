@@ -14,7 +14,8 @@ export function example(rel: string): string {
 type Obj = Record<string, unknown>;
 
 /** One distribution with an S3 and a custom origin; `patch` edits the DistributionConfig. */
-export function nativeDoc(patch: (dc: Obj) => void = () => {}, extra: Obj = {}): Obj {
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the fixture freely
+export function nativeDoc(patch: (dc: Record<string, any>) => void = () => {}, extra: Obj = {}): Obj {
   const dc: Obj = {
     Enabled: true,
     Origins: [

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings use ${Name}
 /**
  * CloudFormation intrinsic functions, on the examples of the CloudFormation User Guide's
  * "Intrinsic function reference", evaluated through a scope with fixed parameters/resources.

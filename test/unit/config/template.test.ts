@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings use ${Name}
 /**
  * CloudFormation templates end to end: short-form YAML tags, Parameters (defaults, overrides,
  * constraints), Conditions on resources, Ref/GetAtt return values, skipped resource types.

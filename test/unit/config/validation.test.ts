@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { loadConfigObject } from '../../../src/config/load.js';
 import { assertIssue, DC, issuesOf, nativeDoc } from './helpers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the fixture freely
 type Obj = Record<string, any>;
 const O0 = [...DC, 'Origins', 0];
 const O1 = [...DC, 'Origins', 1];
