@@ -139,12 +139,14 @@ function validateDistribution(d: Obj, base: Path, file: string, registry: Regist
   });
   validateErrorResponses(d, base, file, issues);
   const cert = isObj(d.ViewerCertificate) ? d.ViewerCertificate : {};
-  if (Array.isArray(d.Aliases) && d.Aliases.length && !cert.AcmCertificateArn && !cert.IamCertificateId) {
-    issues.add(
-      file,
-      [...base, 'ViewerCertificate'],
-      'a distribution with Aliases needs a certificate that covers them',
-      'set ViewerCertificate.AcmCertificateArn (a us-east-1 ACM certificate) and SslSupportMethod: sni-only',
+  const publicAliases = (Array.isArray(d.Aliases) ? d.Aliases : []).filter(
+    (a) => typeof a === 'string' && !/(^|\.)localhost$/.test(a),
+  );
+  if (publicAliases.length && !cert.AcmCertificateArn && !cert.IamCertificateId) {
+    // A note, not an error: edgefront serves these names locally without one, but CloudFront
+    // rejects Aliases without a certificate that covers them (distribution.md §5).
+    issues.note(
+      `${file}: ${formatPath([...base, 'ViewerCertificate'])}: CloudFront needs a certificate covering ${publicAliases.join(', ')} (set AcmCertificateArn, a us-east-1 ACM certificate, and SslSupportMethod: sni-only)`,
     );
   }
 }
