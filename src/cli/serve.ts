@@ -110,7 +110,10 @@ export async function runServe(argv: string[]): Promise<number> {
   out.push('', 'Try:');
   const base = `http://${listening.http.hostname === '127.0.0.1' ? 'localhost' : listening.http.hostname}:${listening.http.port}`;
   for (const dist of edge.model.distributions) {
-    const host = edge.model.distributions.length === 1 ? '' : ` -H 'Host: ${dist.DistributionConfig.Aliases[0] ?? dist.DomainName}'`;
+    const host =
+      edge.model.distributions.length === 1
+        ? ''
+        : ` -H 'Host: ${dist.DistributionConfig.Aliases[0] ?? dist.DomainName}'`;
     out.push(`  curl -i${host} ${base}/`);
   }
   out.push('');

@@ -15,11 +15,7 @@ export interface SeenRequest {
   bodyBytes: number;
 }
 
-export type OriginHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  seen: SeenRequest,
-) => unknown;
+export type OriginHandler = (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => unknown;
 
 export interface TestOrigin {
   readonly url: string;

@@ -4,7 +4,7 @@
  * else gets CloudFront's generated error page. Internal errors are logged with the request id
  * and never shown to the viewer.
  */
-import type { EdgeError } from '../../errors.js';
+import { EDGE_ERRORS, type EdgeError } from '../../errors.js';
 import { errorPage } from '../error-page.js';
 import type { EdgeResponse, Exchange } from '../exchange.js';
 import { behaviorFor } from '../route.js';
@@ -23,7 +23,9 @@ export async function errorResponse(ex: Exchange, err: EdgeError): Promise<void>
   destroyBody(ex.response?.body);
   const custom =
     err.source === 'origin' && ex.distribution ? await customErrorPage(ex, err.status) : undefined;
-  ex.response = custom ?? errorPage(err.status, err.message, ex.requestId, ex.runtime.clock.now());
+  // Only the catalogue's public reason reaches the viewer; the message may name addresses and errnos.
+  ex.response =
+    custom ?? errorPage(err.status, EDGE_ERRORS[err.code].reason, ex.requestId, ex.runtime.clock.now());
 }
 
 /**

@@ -10,6 +10,7 @@ import type { OriginResponse } from '../../origin/types.js';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 import { buildOriginRequest } from './origin-request.js';
+import { destroyBody } from './origin-response.js';
 
 const FAILOVER_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -31,7 +32,7 @@ async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {
   try {
     const response = await fetcher.fetch(buildOriginRequest(ex, behavior, primary));
     if (!codes.includes(response.status)) return response;
-    response.body.destroy(); // the primary's error body is not used
+    destroyBody(response.body); // the primary's error body is not used
   } catch (err) {
     const failure = EdgeError.from(err);
     const failsOver =

@@ -4,6 +4,7 @@
  * ResponsePagePath is fetched through the behavior matching that path and returned with
  * ResponseCode. → 'viewer-response'.
  */
+import { Readable } from 'node:stream';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 import { customErrorPage } from './error-response.js';
@@ -21,8 +22,15 @@ export async function originResponse(ex: Exchange): Promise<Next> {
   return 'viewer-response';
 }
 
+/**
+ * Discards a body nobody will read. A destroyed origin stream may still emit 'error'
+ * (undici's RequestAbortedError): swallow it here, or it would take the process down.
+ */
 export function destroyBody(body: unknown): void {
-  if (body && typeof (body as { destroy?: unknown }).destroy === 'function') {
-    (body as { destroy(): void }).destroy();
+  if (body instanceof Readable && !body.destroyed) {
+    body.on('error', ignore);
+    body.destroy();
   }
 }
+
+function ignore(): void {}

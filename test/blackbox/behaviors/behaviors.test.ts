@@ -98,13 +98,20 @@ before(async () => {
       },
     ],
   });
-  edge = await startEdgeProcess(['--config', config]);
+  edge = await startEdgeProcess([
+    '--config',
+    config,
+    '--origin-override',
+    `site.internal=${site.url}`,
+    '--origin-override',
+    `api.internal=${api.url}`,
+  ]);
   cleanup = () => Promise.all([edge.close(), site.close(), api.close(), tmp.remove()]).then(() => undefined);
 });
 after(() => cleanup());
 
 test('the first behavior whose PathPattern matches wins, in listed order', async () => {
-  assert.equal(await (await fetch(edge.url('/api/public/x'))).text(), 'site GET /api/public/x ');
+  assert.equal(await (await fetch(edge.url('/api/public/x'))).text(), 'site GET /api/public/x');
   assert.equal(await (await fetch(edge.url('/api/users?id=1'))).text(), 'api GET /api/users ');
   assert.equal(await (await fetch(edge.url('/other'))).text(), 'site GET /other');
 });
@@ -166,4 +173,11 @@ test('an origin error with no custom response passes through as Error from cloud
   assert.equal(res.status, 500);
   assert.equal(await res.text(), 'origin 500');
   assert.equal(res.headers.get('x-cache'), 'Error from cloudfront');
+});
+
+test('the edge keeps serving after discarding an origin error body for a custom page', async () => {
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await fetch(edge.url(`/missing/${i}`))).status, 200);
+    assert.equal((await fetch(edge.url('/broken'))).status, 500);
+  }
 });

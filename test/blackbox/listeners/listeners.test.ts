@@ -96,13 +96,9 @@ test('HTTPS also serves HTTP/1.1 clients', async () => {
         ALPNProtocols: ['http/1.1'],
       } as RequestOptions,
       (res) => {
+        const alpn = String((res.socket as { alpnProtocol?: string }).alpnProtocol);
         res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            alpn: String((res.socket as { alpnProtocol?: string }).alpnProtocol),
-          }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode!, alpn }));
       },
     );
     req.on('error', reject);

@@ -32,7 +32,7 @@ function distribution(id: string, port: number, extra: Record<string, unknown>) 
 }
 
 test('requests are routed by Host to aliases, wildcards (most specific wins) and the generated domain', async (t) => {
-  const origin = await startOrigin((req, res, seen) => {
+  const origin = await startOrigin((_req, res, seen) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`${seen.headers['x-dist']}`);
   });

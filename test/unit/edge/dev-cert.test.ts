@@ -13,7 +13,7 @@ test('the dev certificate covers localhost and *.localhost and is generated once
   const cert = new X509Certificate(first.cert);
   assert.ok(cert.checkHost('localhost'));
   assert.ok(cert.checkHost('e1abc.edgefront.localhost'));
-  assert.ok(cert.checkHost('app.localhost'));
+  assert.match(cert.subjectAltName ?? '', /DNS:\*\.localhost/); // Node's checkHost refuses single-label wildcards
   assert.ok(cert.checkIP('127.0.0.1'));
   assert.equal(cert.checkHost('example.com'), undefined);
 });
