@@ -74,7 +74,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       source === undefined
         ? await loadConfigFiles(options.configFiles ?? [], loadOptions)
         : loadConfigObject(source, { ...loadOptions, baseDir: options.baseDir ?? process.cwd() });
-    notes = result.notes;
+    notes = [...result.notes, ...unbuiltFeatureNotes(result.model)];
     return result.model;
   }
 
@@ -143,4 +143,46 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     },
   };
   return edge;
+}
+
+/**
+ * Parts of a config that load and validate but that this build does not execute yet: said
+ * once at startup rather than skipped silently.
+ */
+function unbuiltFeatureNotes(model: EdgeModel): string[] {
+  const out: string[] = [];
+  for (const dist of model.distributions) {
+    for (const behavior of dist.behaviors) {
+      const where = `${dist.Id} behavior ${behavior.PathPattern}`;
+      for (const a of behavior.config.FunctionAssociations) {
+        out.push(
+          `${where}: CloudFront Function ${a.FunctionARN} (${a.EventType}) is not run yet (edge functions: issue #4)`,
+        );
+      }
+      for (const a of behavior.config.LambdaFunctionAssociations) {
+        out.push(
+          `${where}: Lambda@Edge ${a.LambdaFunctionARN} (${a.EventType}) is not run yet (edge functions: issue #4)`,
+        );
+      }
+      if (behavior.config.ResponseHeadersPolicyId) {
+        out.push(
+          `${where}: response headers policy ${behavior.config.ResponseHeadersPolicyId} is not applied yet`,
+        );
+      }
+      if (behavior.config.TrustedKeyGroups?.length || behavior.config.TrustedSigners?.length) {
+        out.push(`${where}: signed URLs/cookies are not enforced yet (issue #6)`);
+      }
+    }
+    for (const origin of dist.origins.values()) {
+      if (origin.config.OriginAccessControlId && !model.buckets.has(origin.bucket ?? '')) {
+        out.push(
+          `${dist.Id} origin ${origin.config.Id}: OAC signing is not done yet (issue #6); requests go unsigned`,
+        );
+      }
+    }
+    if (dist.DistributionConfig.Restrictions.GeoRestriction.RestrictionType !== 'none') {
+      out.push(`${dist.Id}: geo restriction is not applied (edgefront has no IP geolocation database)`);
+    }
+  }
+  return out;
 }
