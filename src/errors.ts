@@ -36,8 +36,8 @@ export const EDGE_ERRORS = {
     source: 'viewer',
     reason: 'The distribution requires HTTPS. Request this resource with https.',
   },
-  UrlTooLong: { status: 414, source: 'viewer', reason: 'Request-URI Too Long.' },
-  HeadersTooLarge: { status: 494, source: 'viewer', reason: 'Request header too large.' },
+  /** URL over 8,192 bytes, or request line + headers over 20,480 (distribution.md §4.3): 413, then close. */
+  RequestTooLarge: { status: 413, source: 'viewer', reason: 'Request Entity Too Large.' },
   // origin
   OriginDnsError: {
     status: 502,

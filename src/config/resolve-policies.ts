@@ -67,9 +67,10 @@ export function legacyCachePolicy(
     DefaultTTL: b.DefaultTTL ?? 86400,
     MaxTTL: b.MaxTTL ?? 31536000,
     ParametersInCacheKeyAndForwardedToOrigin: {
-      // Legacy behaviours normalise Accept-Encoding when Compress is on (caching.md §1.3).
+      // Legacy behaviours normalise Accept-Encoding to gzip when Compress is on; Brotli
+      // needs a cache policy (caching.md §1.3).
       EnableAcceptEncodingGzip: b.Compress,
-      EnableAcceptEncodingBrotli: b.Compress,
+      EnableAcceptEncodingBrotli: false,
       HeadersConfig: f.Headers?.length
         ? { HeaderBehavior: 'whitelist', Headers: f.Headers }
         : { HeaderBehavior: 'none', Headers: [] },

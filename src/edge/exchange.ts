@@ -77,6 +77,8 @@ export class Exchange {
   result: ResultType = 'Miss';
   /** x-edge-detailed-result-type when it differs from `result` (e.g. OriginConnectError). */
   detailedResult: string | undefined;
+  /** Close the viewer connection after this response (413 for oversized requests). */
+  closeConnection = false;
 
   constructor(
     readonly runtime: EdgeRuntime,

@@ -72,7 +72,23 @@ export const NEVER_FORWARDED = new Set([
   'authorization',
   'user-agent',
   'http2-settings',
+  // 100-continue is answered by the edge itself (and undici refuses to send Expect).
+  'expect',
 ]);
+
+/**
+ * Legacy (ForwardedValues) behaviors forward the viewer's other headers by default; these are
+ * the ones CloudFront removes unless the behavior names them (origins.md §4.1–4.2).
+ */
+const LEGACY_REMOVED = [
+  'accept',
+  'accept-charset',
+  'accept-language',
+  'referer',
+  'x-http-method-override',
+  'host',
+  'user-agent',
+];
 
 const plans = new WeakMap<BehaviorModel, ForwardingPlan>();
 
@@ -103,8 +119,15 @@ function compilePlan(behavior: BehaviorModel): ForwardingPlan {
       for (const h of orp.headers) named.add(h);
     }
   }
-  // Legacy `Headers: ['*']` forwards every header (and disables caching: caching.md §1.5).
-  if (behavior.isLegacy && named.has('*')) headerMode = 'all';
+  if (behavior.isLegacy) {
+    // Legacy `Headers: ['*']` forwards every header (and disables caching: caching.md §1.5);
+    // otherwise every header but the ones CloudFront removes unless named.
+    if (named.has('*')) headerMode = 'all';
+    else {
+      headerMode = 'allExcept';
+      for (const h of LEGACY_REMOVED) if (!named.has(h)) excluded.add(h);
+    }
+  }
   const cloudFrontHeaders = [...named].filter((h) => h.startsWith('cloudfront-'));
   const viewerNamed = new Set([...named].filter((h) => !h.startsWith('cloudfront-')));
   const forwards = (h: string) =>
@@ -113,10 +136,15 @@ function compilePlan(behavior: BehaviorModel): ForwardingPlan {
     selector(params.CookiesConfig.CookieBehavior, cp.cookies, behavior.isLegacy),
     orp ? selector(orp.Config.CookiesConfig.CookieBehavior, orp.cookies, false) : null,
   );
-  const query = anyOf(
-    selector(params.QueryStringsConfig.QueryStringBehavior, cp.queryStrings, false),
-    orp ? selector(orp.Config.QueryStringsConfig.QueryStringBehavior, orp.queryStrings, false) : null,
-  );
+  // Legacy `QueryString: true` forwards every query string, even when QueryStringCacheKeys
+  // keys on only some of them (caching.md §1.5).
+  const legacyQuery = behavior.isLegacy && behavior.config.ForwardedValues?.QueryString === true;
+  const query = legacyQuery
+    ? ALL
+    : anyOf(
+        selector(params.QueryStringsConfig.QueryStringBehavior, cp.queryStrings, false),
+        orp ? selector(orp.Config.QueryStringsConfig.QueryStringBehavior, orp.queryStrings, false) : null,
+      );
   return {
     headerMode,
     headers: viewerNamed,
@@ -132,6 +160,8 @@ function compilePlan(behavior: BehaviorModel): ForwardingPlan {
     passesSetCookie: cookie !== null,
   };
 }
+
+const ALL: NameSelector = () => true;
 
 function selector(
   behavior: CookieBehavior | QueryStringBehavior,

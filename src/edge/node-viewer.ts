@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { EdgeRuntime, HttpVersion, ViewerRequest } from './exchange.js';
 import { Exchange } from './exchange.js';
 import { runExchange, type ViewerSink } from './lifecycle.js';
+import { destroyBody } from './phases/origin-response.js';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -22,7 +23,16 @@ export function handleNodeRequest(runtime: EdgeRuntime, req: AnyRequest, res: An
 }
 
 function viewerRequestFrom(req: AnyRequest): ViewerRequest {
-  const url = req.url ?? '/';
+  let url = req.url ?? '/';
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    // Absolute-form (`GET http://host/path`, RFC 9112 §3.2.2): the target's authority is the
+    // Host, and behaviors match its path, like any other request.
+    const absolute = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(url);
+    if (absolute) {
+      req.headers.host = absolute[1];
+      url = absolute[2].startsWith('/') ? absolute[2] : `/${absolute[2]}`;
+    }
+  }
   const q = url.indexOf('?');
   const socket = req.socket as TLSSocket;
   const encrypted = socket.encrypted === true;
@@ -67,6 +77,11 @@ function viewerRequestFrom(req: AnyRequest): ViewerRequest {
 function nodeSink(res: AnyResponse): ViewerSink {
   return {
     async send(response, ex) {
+      if (isGone(res)) {
+        destroyBody(response.body); // the viewer left while the origin was answering
+        return;
+      }
+      if (ex.closeConnection && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
       if (!ex.request.body) {
         // nothing to read
       } else if (!ex.request.body.readableEnded) {
@@ -90,6 +105,10 @@ function nodeSink(res: AnyResponse): ViewerSink {
  * it allocates an AbortController per response and aborts it (building a DOMException with a
  * stack) on completion, which cost ~19% of pass-through CPU (bench/README.md).
  */
+function isGone(res: AnyResponse): boolean {
+  return 'stream' in res ? res.stream.destroyed : res.destroyed;
+}
+
 function pipeBody(body: Readable, res: AnyResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {

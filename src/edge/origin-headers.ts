@@ -15,17 +15,31 @@ import {
   NEVER_FORWARDED,
 } from './forwarding-plan.js';
 
+/** How the origin request differs from the viewer's: a custom error page is a plain GET. */
+export interface HeaderOptions {
+  readonly method: string;
+  /** Drop what belongs to the viewer's own request: Range, If-*, Content-*, Authorization. */
+  readonly isErrorPage: boolean;
+}
+
 export function originRequestHeaders(
   ex: Exchange,
   origin: OriginModel,
   plan: ForwardingPlan,
   behavior: BehaviorModel,
+  options: HeaderOptions,
 ): Record<string, string> {
   const req = ex.request;
   const out: Record<string, string> = {};
+  const connectionNamed = namedByConnection(req.headers.connection);
   for (const name in req.headers) {
     const value = req.headers[name];
-    if (value === undefined || NEVER_FORWARDED.has(name) || name.startsWith('x-edge-')) continue;
+    if (value === undefined || NEVER_FORWARDED.has(name)) continue;
+    // X-Edge-* never reach an origin; CloudFront-* only as CloudFront generates them, never as
+    // a viewer sent them (a viewer must not be able to claim its country or address).
+    if (name.startsWith('x-edge-') || name.startsWith('cloudfront-')) continue;
+    if (connectionNamed?.has(name)) continue; // hop-by-hop by the viewer's Connection header
+    if (options.isErrorPage && isViewerRequestSpecific(name)) continue;
     if (ALWAYS_FORWARDED.has(name) || forwardsHeader(plan, name)) {
       out[name] = Array.isArray(value) ? value.join(', ') : value;
     }
@@ -35,7 +49,11 @@ export function originRequestHeaders(
   out.host = plan.forwardsHost && !isS3 && ex.header('host') ? ex.header('host')! : origin.config.DomainName;
 
   const authorization = req.headers.authorization;
-  if (authorization !== undefined && passesAuthorization(ex.request.method, plan, behavior))
+  if (
+    authorization !== undefined &&
+    !options.isErrorPage &&
+    passesAuthorization(options.method, plan, behavior)
+  )
     out.authorization = String(authorization);
 
   out['user-agent'] = plan.forwardsUserAgent ? (ex.header('user-agent') ?? '') : 'Amazon CloudFront';
@@ -55,12 +73,31 @@ export function originRequestHeaders(
   const xff = ex.header('x-forwarded-for');
   out['x-forwarded-for'] = xff ? `${xff},${req.clientIp}` : req.clientIp;
   const via = ex.header('via');
-  const hop = `${req.httpVersion === '2.0' ? '2.0' : '1.1'} ${ex.runtime.viaHost} (CloudFront)`;
+  const hop = `${req.httpVersion} ${ex.runtime.viaHost} (CloudFront)`; // the viewer's protocol version
   out.via = via ? `${via}, ${hop}` : hop;
   out['x-amz-cf-id'] = ex.requestId;
 
   for (const h of origin.config.OriginCustomHeaders) out[h.HeaderName.toLowerCase()] = h.HeaderValue;
   return out;
+}
+
+/** Header names the Connection header lists (RFC 9110 §7.6.1), beyond keep-alive/close. */
+export function namedByConnection(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  let named: Set<string> | undefined;
+  for (const token of String(connection).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (!name || name === 'keep-alive' || name === 'close') continue;
+    named ??= new Set();
+    named.add(name);
+  }
+  return named;
+}
+
+function isViewerRequestSpecific(name: string): boolean {
+  return (
+    name === 'range' || name === 'request-range' || name.startsWith('if-') || name.startsWith('content-')
+  );
 }
 
 function forwardsHeader(plan: ForwardingPlan, name: string): boolean {

@@ -10,7 +10,7 @@ import { EDGE_ERRORS } from '../errors.js';
 import type { EdgeRuntime } from './exchange.js';
 import { handleNodeRequest } from './node-viewer.js';
 
-/** CloudFront's limit on request line + headers (distribution.md §12): beyond it, 494. */
+/** CloudFront's limit on request line + headers (distribution.md §4.3, §12): beyond it, 413. */
 export const MAX_REQUEST_HEADER_BYTES = 20_480;
 
 export interface ListenOptions {
@@ -56,10 +56,18 @@ export async function startListeners(
   if (options.httpsPort !== undefined && options.tls) {
     const secure = track(
       createSecureServer(
-        { ...options.tls, allowHTTP1: true, maxSessionMemory: 64, settings: { maxHeaderListSize: 65_536 } },
+        {
+          ...options.tls,
+          allowHTTP1: true,
+          maxSessionMemory: 64,
+          settings: { maxHeaderListSize: MAX_REQUEST_HEADER_BYTES }, // HTTP/2
+        },
         (req, res) => handleNodeRequest(runtime(), req, res),
       ),
     ) as Http2SecureServer;
+    // HTTP/1.1 over TLS is parsed by node:http with the server's own maxHeaderSize field.
+    (secure as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_REQUEST_HEADER_BYTES;
+    secure.on('clientError' as never, answerClientError);
     https = await listen(secure, options.host, options.httpsPort, 'https');
   }
 
@@ -118,15 +126,15 @@ function listen(
   });
 }
 
-/** Requests Node's parser rejects still get CloudFront's statuses: 494 for oversized headers, else 400. */
+/** Requests Node's parser rejects still get CloudFront's statuses: 413 for oversized headers, else 400. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? '494 Request Header Too Large' : '400 Bad Request';
-  const reason = EDGE_ERRORS[tooLarge ? 'HeadersTooLarge' : 'InvalidRequest'].reason;
+  const status = tooLarge ? '413 Request Entity Too Large' : '400 Bad Request';
+  const reason = EDGE_ERRORS[tooLarge ? 'RequestTooLarge' : 'InvalidRequest'].reason;
   const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status.slice(0, 3)} ERROR</H1><H2>The request could not be satisfied.</H2>${reason}</BODY></HTML>`;
   socket.end(
     `HTTP/1.1 ${status}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${body}`,

@@ -24,16 +24,19 @@ interface Destination {
 type Routes = [Destination | undefined, Destination | undefined];
 
 /**
- * Lets a request body be replayed after a failed connect: undici destroys a `Readable` body
- * when a request fails, even if not one byte was sent. Handing it this iterable instead means
- * the source is only touched once undici starts writing, i.e. after the connection is up.
+ * The viewer's request body as undici sees it. Never the viewer's stream itself: undici
+ * destroys a `Readable` body when a request fails, and destroying the viewer's request
+ * destroys the viewer's socket, so the viewer would get no error page at all. The source is
+ * only touched once undici starts writing (after the connection is up), so a failed connect
+ * can be retried with the body intact; abandoning the iterator leaves the stream alive for
+ * the edge to drain.
  */
 class DeferredBody implements AsyncIterable<Buffer> {
   started = false;
   constructor(private readonly source: Readable) {}
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     this.started = true;
-    return this.source[Symbol.asyncIterator]();
+    return this.source.iterator({ destroyOnReturn: false });
   }
 }
 
@@ -59,8 +62,8 @@ export class CustomHttpOrigin {
     const path = plan.pathPrefix === '' ? request.path : plan.pathPrefix + request.path;
     const headers =
       plan.hostHeader === undefined ? request.headers : { ...request.headers, host: plan.hostHeader };
-    const deferred = request.body && plan.attempts > 1 ? new DeferredBody(request.body) : undefined;
-    const body = (deferred ?? request.body) as Readable | null;
+    const deferred = request.body ? new DeferredBody(request.body) : undefined;
+    const body = (deferred ?? null) as Readable | null;
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -72,10 +75,7 @@ export class CustomHttpOrigin {
       } catch (err) {
         const kind = classifyFailure(err);
         const retry = attempt < plan.attempts && isRetryable(kind, idempotent) && !deferred?.started;
-        if (!retry) {
-          if (deferred && !deferred.started) request.body?.destroy(); // never handed over: release it
-          throw toEdgeError(kind, err, attempt);
-        }
+        if (!retry) throw toEdgeError(kind, err, attempt); // the edge drains the viewer's body
       }
     }
   }

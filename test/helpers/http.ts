@@ -3,6 +3,7 @@
  * HTTP/1.0, raw headers as received.
  */
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -29,5 +30,28 @@ export function httpRequest(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/**
+ * Sends raw bytes on a new TCP connection and returns everything the server wrote until it
+ * closed or `idleMs` passed without data (for HTTP/1.0, absolute-form targets, `*`).
+ */
+export function rawHttp(port: number, text: string, idleMs = 1500): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let out = '';
+    let timer = setTimeout(() => socket.destroy(), idleMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (d) => {
+      out += d;
+      clearTimeout(timer);
+      timer = setTimeout(() => socket.destroy(), idleMs);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.on('error', reject);
   });
 }

@@ -45,7 +45,10 @@ export function buildOriginRequest(
     origin,
     method: override ? override.method : ex.request.method,
     path,
-    headers: originRequestHeaders(ex, origin, plan, behavior),
+    headers: originRequestHeaders(ex, origin, plan, behavior, {
+      method: override ? override.method : ex.request.method,
+      isErrorPage: override !== undefined,
+    }),
     body: override && !override.withBody ? null : ex.request.body,
     viewerProtocol: ex.request.protocol,
   };

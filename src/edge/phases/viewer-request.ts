@@ -15,7 +15,12 @@ const CLOUDFRONT_HOP = /\.cloudfront\.net \(CloudFront\)/g;
 
 export function viewerRequest(ex: Exchange): Next {
   const req = ex.request;
-  if (req.path.length + req.query.length > MAX_URL_BYTES) throw new EdgeError('UrlTooLong');
+  // A request target that is not a path (`*`, or a form the listener couldn't turn into one).
+  if (req.path.charCodeAt(0) !== 47 /* / */) throw new EdgeError('InvalidRequest');
+  if (req.path.length + req.query.length > MAX_URL_BYTES) {
+    ex.closeConnection = true; // CloudFront answers 413 and closes the connection (distribution.md §4.3)
+    throw new EdgeError('RequestTooLarge');
+  }
   const dist = ex.runtime.routes.distributionFor(ex.header('host'));
   if (!dist) throw new EdgeError('InvalidHost');
   ex.distribution = dist;

@@ -6,8 +6,9 @@
  */
 import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
+import { namedByConnection } from '../origin-headers.js';
 
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -15,22 +16,30 @@ const HOP_BY_HOP = [
   'trailer',
   'upgrade',
   'te',
-];
+]);
 
 export function viewerResponse(ex: Exchange): 'deliver' {
-  const headers = ex.response!.headers;
-  for (const name of HOP_BY_HOP) delete headers[name];
-  const behavior = ex.behavior;
-  if (behavior && ex.result !== 'Redirect') {
-    const plan = forwardingPlan(behavior);
-    if (!plan.passesSetCookie) delete headers['set-cookie'];
-    const vary = headers.vary;
-    if (vary !== undefined) {
-      const kept = filterVary(String(vary), plan);
+  const response = ex.response!;
+  const plan = ex.behavior && ex.result !== 'Redirect' ? forwardingPlan(ex.behavior) : undefined;
+  // One pass into a fresh object: deleting keys from the origin's object would slow every
+  // later access to it (V8 dictionary mode).
+  const headers: Record<string, string | string[]> = {};
+  const from = response.headers;
+  const connectionNamed = namedByConnection(from.connection);
+  for (const name in from) {
+    if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) continue;
+    if (name === 'set-cookie' && plan && !plan.passesSetCookie) continue;
+    if (name === 'vary' && plan) {
+      const kept = filterVary(String(from.vary), plan);
       if (kept) headers.vary = kept;
-      else delete headers.vary;
+      continue;
     }
+    const value = from[name];
+    // Only Set-Cookie may repeat: HTTP/2 refuses repeated single-value headers, and HTTP/1
+    // viewers get the same values joined, as RFC 9110 §5.3 allows.
+    headers[name] = Array.isArray(value) && name !== 'set-cookie' ? value.join(', ') : value;
   }
+  response.headers = headers;
   const runtime = ex.runtime;
   headers.via = `1.1 ${runtime.viaHost} (CloudFront)`;
   headers['x-cache'] = `${ex.result} from cloudfront`;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
-import { httpRequest } from '../../helpers/http.js';
+import { httpRequest, rawHttp } from '../../helpers/http.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 
 let edge: EdgeProcess;
@@ -180,4 +180,23 @@ test('the edge keeps serving after discarding an origin error body for a custom 
     assert.equal((await fetch(edge.url(`/missing/${i}`))).status, 200);
     assert.equal((await fetch(edge.url('/broken'))).status, 500);
   }
+});
+
+test('the custom error page is fetched without the viewer Range or conditional headers', async () => {
+  const ranged = await fetch(edge.url('/missing/ranged'), { headers: { range: 'bytes=0-4' } });
+  assert.equal(ranged.status, 200);
+  assert.equal(await ranged.text(), '<p>custom not found</p>');
+  const conditional = await fetch(edge.url('/missing/cond'), { headers: { 'if-none-match': '*' } });
+  assert.equal(conditional.status, 200);
+  const page = site.requests.filter((r) => r.url === '/errors/404.html').at(-1)!;
+  assert.equal(page.headers.range, undefined);
+  assert.equal(page.headers['if-none-match'], undefined);
+});
+
+test('redirect-to-https refuses non-GET HTTP/1.0 requests with 403', async () => {
+  const raw = await rawHttp(
+    Number(edge.http.port),
+    'POST /account/me HTTP/1.0\r\nHost: x\r\nContent-Length: 1\r\n\r\nx',
+  );
+  assert.match(raw, /^HTTP\/1\.1 403 /);
 });

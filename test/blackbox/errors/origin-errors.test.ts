@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
-import { httpRequest } from '../../helpers/http.js';
+import { httpRequest, rawHttp } from '../../helpers/http.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 
 let edge: EdgeProcess;
@@ -54,6 +54,13 @@ before(async () => {
           },
           CacheBehaviors: [
             {
+              PathPattern: '/post/*',
+              TargetOriginId: 'reset',
+              ViewerProtocolPolicy: 'allow-all',
+              CachePolicyId: 'CachingDisabled',
+              AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+            },
+            {
               PathPattern: '/slow/*',
               TargetOriginId: 'slow',
               ViewerProtocolPolicy: 'allow-all',
@@ -93,17 +100,32 @@ test('an origin that does not answer within OriginReadTimeout answers 504', asyn
   assertNoLeak(res.body);
 });
 
-test('a URL longer than 8,192 bytes is refused with 414', async () => {
+test('a URL longer than 8,192 bytes is refused with 413 and the connection closed', async () => {
   const before = resets;
   const res = await httpRequest(edge.url(`/${'a'.repeat(8200)}`));
-  assert.equal(res.status, 414);
+  assert.equal(res.status, 413);
+  assert.equal(res.headers.connection, 'close');
   assert.equal(resets, before); // answered before any origin attempt
 });
 
-test('request headers over 20,480 bytes are refused with 494', async () => {
+test('request line and headers over 20,480 bytes are refused with 413', async () => {
   const res = await httpRequest(edge.url('/page'), { headers: { 'x-big': 'b'.repeat(21_000) } });
-  assert.equal(res.status, 494);
+  assert.equal(res.status, 413);
   assert.equal(res.headers['x-cache'], 'Error from cloudfront');
+});
+
+test('a POST whose origin cannot be reached still gets the 502 error page, not a dropped connection', async () => {
+  const res = await httpRequest(edge.url('/post/form'), { method: 'POST', body: 'a=1'.repeat(1000) });
+  assert.equal(res.status, 502);
+  assertNoLeak(res.body);
+});
+
+test('a request target that is not a path is answered 400', async () => {
+  const raw = await rawHttp(
+    Number(edge.http.port),
+    'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
+  assert.match(raw, /^HTTP\/1\.1 400 /);
 });
 
 test('a GET with a body is refused with 403', async () => {

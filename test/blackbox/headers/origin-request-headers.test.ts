@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
-import { httpRequest } from '../../helpers/http.js';
+import { httpRequest, rawHttp } from '../../helpers/http.js';
 import { type SeenRequest, startOrigin, type TestOrigin } from '../../helpers/origin.js';
 
 let edge: EdgeProcess;
@@ -86,6 +86,11 @@ before(async () => {
           },
           CacheBehaviors: [
             behavior('/policy/*', { CachePolicyId: 'versioned', OriginRequestPolicyId: 'CORS-CustomOrigin' }),
+            behavior('/all-post/*', {
+              CachePolicyId: 'CachingDisabled',
+              OriginRequestPolicyId: 'AllViewer',
+              AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+            }),
             behavior('/all/*', {
               CachePolicyId: 'CachingDisabled',
               OriginRequestPolicyId: '216adef6-5c7f-47e4-b989-5492eafa07d3',
@@ -203,4 +208,69 @@ test('an origin request policy adds the CloudFront-* viewer headers it names', a
   assert.equal(seen.headers['cloudfront-viewer-http-version'], '1.1');
   assert.match(String(seen.headers['cloudfront-viewer-address']), /^127\.0\.0\.1:\d+$/);
   assert.equal(seen.headers['cloudfront-viewer-country'], undefined);
+});
+
+test('CloudFront-* headers sent by a viewer never reach the origin; only generated ones do', async () => {
+  const spoof = {
+    'cloudfront-viewer-address': '6.6.6.6:1',
+    'cloudfront-forwarded-proto': 'https',
+    'cloudfront-viewer-country': 'KP',
+  };
+  await httpRequest(edge.url('/all/spoof'), { headers: spoof });
+  let seen = origin.requests.at(-1)!;
+  assert.equal(seen.headers['cloudfront-viewer-address'], undefined);
+  assert.equal(seen.headers['cloudfront-viewer-country'], undefined);
+  await httpRequest(edge.url('/cf/spoof'), { headers: spoof });
+  seen = origin.requests.at(-1)!;
+  assert.equal(seen.headers['cloudfront-forwarded-proto'], 'http');
+  assert.match(String(seen.headers['cloudfront-viewer-address']), /^127\.0\.0\.1:/);
+});
+
+test('headers named in the viewer Connection header are hop-by-hop and not forwarded', async () => {
+  await httpRequest(edge.url('/all/conn'), {
+    headers: { connection: 'keep-alive, x-secret', 'x-secret': '1', 'x-kept': '2' },
+  });
+  const seen = origin.requests.at(-1)!;
+  assert.equal(seen.headers['x-secret'], undefined);
+  assert.equal(seen.headers['x-kept'], '2');
+});
+
+test('a POST with Expect: 100-continue through an all-viewer policy reaches the origin', async () => {
+  const res = await httpRequest(edge.url('/all-post/upload'), {
+    method: 'POST',
+    headers: { expect: '100-continue', 'content-type': 'text/plain' },
+    body: 'payload',
+  });
+  assert.equal(res.status, 200);
+  const seen = origin.requests.at(-1)!;
+  assert.equal(seen.body, 'payload');
+  assert.equal(seen.headers.expect, undefined);
+});
+
+test('Authorization reaches the origin for POST whatever the policies say', async () => {
+  await httpRequest(edge.url('/all-post/x'), {
+    method: 'POST',
+    headers: { authorization: 'Bearer p' },
+    body: 'x',
+  });
+  assert.equal(origin.requests.at(-1)!.headers.authorization, 'Bearer p');
+});
+
+test('the Via hop names the viewer protocol version, 1.0 for an HTTP/1.0 viewer', async () => {
+  const raw = await rawHttp(Number(edge.http.port), 'GET /plain HTTP/1.0\r\nHost: www.example.com\r\n\r\n');
+  assert.match(raw, /^HTTP\/1\.1 200 /);
+  assert.match(
+    String(origin.requests.at(-1)!.headers.via),
+    /^1\.0 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)$/,
+  );
+});
+
+test('an absolute-form request target is routed and matched by its path', async () => {
+  const raw = await rawHttp(
+    Number(edge.http.port),
+    'GET http://www.example.com/policy/abs?page=1 HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n',
+  );
+  assert.match(raw, /^HTTP\/1\.1 200 /);
+  const seen = origin.requests.at(-1)!;
+  assert.equal(seen.url, '/policy/abs?page=1'); // the /policy/* behavior, origin-form to the origin
 });

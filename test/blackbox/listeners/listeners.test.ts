@@ -15,7 +15,12 @@ let ca: string;
 let cleanup: () => Promise<void>;
 
 before(async () => {
-  origin = await startOrigin();
+  origin = await startOrigin((req, res) => {
+    // A repeated single-value header: HTTP/1 can carry it, HTTP/2 cannot.
+    res.setHeader('content-language', ['en', 'de']);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`origin saw ${req.method} ${req.url}`);
+  });
   const tmp = await tempDir();
   const config = await writeYaml(
     tmp.dir,
@@ -114,4 +119,50 @@ test('redirect-to-https points the viewer at the HTTPS listener', async () => {
   });
   assert.equal(res.status, 301);
   assert.equal(res.headers.location, `https://localhost:${edge.https!.port}/secure/page?x=1`);
+});
+
+function tlsGet(path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: edge.https!.port,
+        path,
+        ca,
+        headers,
+        ALPNProtocols: ['http/1.1'],
+      } as RequestOptions,
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test("HTTPS/1.1 accepts headers up to CloudFront's 20,480-byte limit and answers 413 beyond it", async () => {
+  assert.equal(await tlsGet('/x', { 'x-big': 'b'.repeat(18_000) }), 200);
+  assert.equal(await tlsGet('/x', { 'x-big': 'b'.repeat(21_000) }), 413);
+});
+
+test('a repeated single-value origin header reaches HTTP/2 viewers joined, not as a stream error', async () => {
+  const session = connect(`https://localhost:${edge.https!.port}`, { ca });
+  try {
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const stream = session.request({ ':path': '/dup' });
+      stream.on('response', (h) => {
+        stream.resume();
+        resolve(h);
+      });
+      stream.on('error', reject);
+      stream.end();
+    });
+    assert.equal(headers[':status'], 200);
+    assert.equal(headers['content-language'], 'en, de');
+  } finally {
+    session.close();
+  }
 });
