@@ -48,7 +48,7 @@ test('a viewer that hangs up mid-body makes the edge stop reading the origin', a
   const { origin, responses } = await endlessOrigin(Promise.resolve());
   const { edge, tmp } = await edgeFor(origin.port);
   t.after(() => Promise.all([edge.close(), origin.close(), tmp.remove()]));
-  await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve) => {
     const req = request(edge.url('/stream'), (res) => {
       res.once('data', () => {
         req.destroy();
