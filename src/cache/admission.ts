@@ -32,7 +32,11 @@ export const QUEUE_WINDOW = 1;
 export const QUEUE_PROBATION = 2;
 export const QUEUE_PROTECTED = 3;
 
-/** FNV-1a over UTF-16 code units, finished with a murmur3 avalanche. Allocation-free. */
+/**
+ * FNV-1a over UTF-16 code units, finished with a murmur3 avalanche. Allocation-free; a
+ * signed 32-bit result so it stays a Smi in an entry's field (an unsigned one above 2^31
+ * would be boxed as a heap number: 16 more bytes per entry).
+ */
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -44,7 +48,7 @@ export function hashKey(key: string): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 const SEEDS = [0x97cb3127, 0xb492b66f, 0x9ae16a3b, 0xc2b2ae35] as const;
