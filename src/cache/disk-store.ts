@@ -23,6 +23,12 @@
  * mismatch the stream is destroyed with a `CorruptCacheEntryError` instead of ending, so the
  * viewer's connection is cut short of its Content-Length rather than silently served wrong
  * bytes. A range read of a large body is verified by length only (a hash covers the whole body).
+ * The same happens if a large entry is evicted or replaced between `get` and `readBody` (its
+ * file is gone: ENOENT); a stream that has opened its file keeps reading the old version.
+ *
+ * One process owns a directory: open() deletes whatever is under tmp/. Renames are not
+ * followed by a directory fsync, so a power cut may lose the newest entries (never expose
+ * a partial one).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
