@@ -134,15 +134,15 @@ function hitRatios(): void {
     `\nHit ratios: ${REQUESTS.toLocaleString()} requests over ${OBJECTS.toLocaleString()} objects ` +
       `(${(catalogBytes / 2 ** 20).toFixed(0)} MiB catalogue), budget as a share of the catalogue\n`,
   );
-  console.log('  alpha  budget     | W-TinyLFU hit  byte-hit | LRU hit  byte-hit | Δ hit    Δ byte-hit');
-  console.log('  -----  ---------- | -------------  -------- | -------  -------- | -------  ----------');
+  console.log('  alpha  budget        | W-TinyLFU hit  byte-hit | LRU hit  byte-hit | Δ hit    Δ byte-hit');
+  console.log('  -----  ------------- | -------------  -------- | -------  -------- | -------  ----------');
   for (const alpha of ALPHAS) {
     const trace = zipfTrace(OBJECTS, REQUESTS, alpha, rng(7));
     for (const share of BUDGET_SHARES) {
       const budgetBytes = Math.round(catalogBytes * share);
       const w = replay(new MemoryStore({ budgetBytes }), trace, keys, sizes, body);
       const l = replay(new LruMemoryStore({ budgetBytes }), trace, keys, sizes, body);
-      const budget = `${(budgetBytes / 2 ** 20).toFixed(0)} MiB (${share * 100}%)`.padEnd(10);
+      const budget = `${(budgetBytes / 2 ** 20).toFixed(0)} MiB (${share * 100}%)`.padEnd(13);
       console.log(
         `  ${alpha.toFixed(2).padEnd(5)}  ${budget} |       ${pct(w.hitRatio)}   ${pct(w.byteHitRatio)} | ` +
           `${pct(l.hitRatio)}   ${pct(l.byteHitRatio)} | ${pct(w.hitRatio - l.hitRatio)}  ${pct(w.byteHitRatio - l.byteHitRatio)}` +
