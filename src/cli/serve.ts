@@ -3,6 +3,7 @@
  * error exits non-zero before listening, naming file, path and fix.
  */
 import { existsSync } from 'node:fs';
+import { parseByteSize } from '../cache/size.js';
 import { createEdge } from '../edge/create-edge.js';
 import { UsageError } from '../errors.js';
 import { type FlagTable, helpText, parseFlags } from './flags.js';
@@ -47,7 +48,12 @@ export const SERVE_FLAGS: FlagTable = {
   parameter: { type: 'pairs', value: 'KEY=VALUE', help: 'CloudFormation template parameter (repeatable)' },
   pop: { type: 'string', value: 'ID', help: 'edge location id shown in X-Amz-Cf-Pop', default: 'DEV50-C1' },
   help: { type: 'bool', help: 'show this help' },
-  'cache-memory': { type: 'string', help: '', notBuilt: 'the cache engine arrives with issue #3' },
+  'cache-memory': {
+    type: 'string',
+    value: 'SIZE',
+    help: 'byte budget of the memory cache tier (512MiB, 2GiB…)',
+    default: '256MiB',
+  },
   'cache-disk': { type: 'string', help: '', notBuilt: 'the cache engine arrives with issue #3' },
   watch: { type: 'bool', help: '', notBuilt: 'config reload on change arrives with issue #4' },
   redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
@@ -78,7 +84,15 @@ export async function runServe(argv: string[]): Promise<number> {
     configFiles = ['edgefront.yaml'];
   }
 
+  const cacheMemory = values['cache-memory'] as string | undefined;
+  const cacheMemoryBytes = cacheMemory === undefined ? undefined : parseByteSize(cacheMemory);
+  if (cacheMemoryBytes === undefined && cacheMemory !== undefined) {
+    throw new UsageError(
+      `edgefront serve: --cache-memory takes a size such as 512MiB or 2GiB, got "${cacheMemory}"`,
+    );
+  }
   const edge = await createEdge({
+    cacheMemoryBytes,
     configFiles,
     parameters: values.parameter as Record<string, string> | undefined,
     buckets: values.bucket as Record<string, string> | undefined,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfigFiles, loadConfigObject } from '../config/load.js';
 import type { EdgeModel } from '../model/types.js';
@@ -43,7 +44,11 @@ export interface EdgeOptions {
   stateDir?: string;
   /** TLS key pair for the HTTPS listener; a dev certificate is generated when absent. */
   tls?: { key: string; cert: string };
+  /** `--cache-memory`: byte budget of the memory tier (default 256 MiB). */
+  cacheMemoryBytes?: number;
 }
+
+export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
 
 export interface Edge {
   /** Answers one request in-process, through the whole lifecycle, with no socket. */
@@ -54,6 +59,10 @@ export interface Edge {
   reload(config?: unknown): Promise<void>;
   close(): Promise<void>;
   readonly model: EdgeModel;
+  /** The cache: `edge.cache.purge()` empties it, `{ distributionId, paths | tags }` invalidates. */
+  readonly cache: EdgeCache;
+  /** Invalidates cached objects; with no argument, everything (as `/*` on every distribution). */
+  purge(request?: PurgeRequest): void;
   /** Config loader notes (skipped resources …). */
   readonly notes: readonly string[];
 }
@@ -67,6 +76,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   );
   const loadOptions = { parameters: options.parameters, buckets: cliBuckets };
   let listening: Listening | undefined;
+  // One cache for the edge's lifetime: reloads keep it warm (keys start with the distribution id).
+  const cache = new EdgeCache({ memoryBytes: options.cacheMemoryBytes ?? DEFAULT_CACHE_MEMORY_BYTES, clock });
   let notes: readonly string[] = [];
 
   async function load(source: unknown): Promise<EdgeModel> {
@@ -95,6 +106,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       clock,
       pop,
       viaHost,
+      cache,
       httpsPort: listening?.https ? Number(listening.https.port) : options.httpsPort,
     };
   }
@@ -108,6 +120,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     get notes() {
       return notes;
     },
+    cache,
+    purge: (request) => cache.purge(request),
     fetch: (input, init) => fetchInProcess(runtime, new Request(input, init)),
     async listen() {
       if (listening) return listening;

@@ -4,6 +4,8 @@
  * Transport-neutral: node:http, node:http2 and `edge.fetch()` all build the same Exchange.
  */
 import type { Readable } from 'node:stream';
+import type { EdgeCache } from '../cache/edge-cache.js';
+import type { CacheEntry } from '../cache/types.js';
 import type { Clock } from '../clock.js';
 import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
 import type { OriginFetcher } from '../origin/types.js';
@@ -62,6 +64,8 @@ export interface EdgeRuntime {
   readonly viaHost: string;
   /** The HTTPS listener's port, for redirect-to-https Location headers (undefined: none). */
   readonly httpsPort: number | undefined;
+  /** The cache (memory and disk tiers, invalidations, collapsing); shared across reloads. */
+  readonly cache: EdgeCache;
 }
 
 export class Exchange {
@@ -79,6 +83,16 @@ export class Exchange {
   detailedResult: string | undefined;
   /** Close the viewer connection after this response (413 for oversized requests). */
   closeConnection = false;
+  /** The cache key, when this request may be answered from or stored in the cache. */
+  cacheKey: string | undefined;
+  /** An expired entry kept for revalidation (RefreshHit) and for serving stale on errors. */
+  stale: CacheEntry | undefined;
+  /** Set when this request leads a collapsed miss: call once its response is stored (or not). */
+  collapseDone: (() => void) | undefined;
+  /** The status the origin answered (before a custom error page replaced it). */
+  originStatus: number | undefined;
+  /** InvalidationLog sequence taken when the origin request was sent. */
+  originSequence = 0;
 
   constructor(
     readonly runtime: EdgeRuntime,

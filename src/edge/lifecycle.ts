@@ -1,11 +1,13 @@
 /**
  * The request lifecycle as explicit phases (DESIGN.md "Architecture", STYLE.md §2): one table
  * lists them, one loop runs them over an Exchange. Each phase does one step and names the next.
- * The cache phases (cache-lookup, cache-store) and the function phases join this table with
- * the cache engine and edge-function issues; until then every request is a pass-through Miss.
+ * The function phases (viewer-request/-response functions, Lambda@Edge) join this table with
+ * the edge-function issue.
  */
 import { EdgeError } from '../errors.js';
 import type { EdgeResponse, Exchange } from './exchange.js';
+import { cacheLookup } from './phases/cache-lookup.js';
+import { cacheStore } from './phases/cache-store.js';
 import { deliver } from './phases/deliver.js';
 import { errorResponse } from './phases/error-response.js';
 import { originFetch } from './phases/origin-fetch.js';
@@ -16,18 +18,22 @@ import { viewerResponse } from './phases/viewer-response.js';
 
 export type Phase =
   | 'viewer-request'
+  | 'cache-lookup'
   | 'origin-request'
   | 'origin-fetch'
   | 'origin-response'
+  | 'cache-store'
   | 'viewer-response';
 export type Next = Phase | 'deliver';
 type PhaseFn = (ex: Exchange) => Promise<Next> | Next;
 
 const RUN: Record<Phase, PhaseFn> = {
   'viewer-request': viewerRequest,
+  'cache-lookup': cacheLookup,
   'origin-request': originRequest,
   'origin-fetch': originFetch,
   'origin-response': originResponse,
+  'cache-store': cacheStore,
   'viewer-response': viewerResponse,
 };
 
@@ -42,6 +48,8 @@ export async function runExchange(ex: Exchange, sink: ViewerSink): Promise<void>
     while (next !== 'deliver') next = await RUN[next](ex);
   } catch (err) {
     // The only catch on the data path: every failure becomes CloudFront's error response.
+    ex.collapseDone?.(); // waiters of a collapsed miss go to the origin themselves
+    ex.collapseDone = undefined;
     await errorResponse(ex, EdgeError.from(err));
     viewerResponse(ex);
   }

@@ -6,18 +6,44 @@
  * → 'origin-response'. Transport failures throw the fetcher's EdgeError (502/504).
  */
 import { EdgeError } from '../../errors.js';
-import type { OriginResponse } from '../../origin/types.js';
+import type { OriginModel } from '../../model/types.js';
+import type { OriginRequest, OriginResponse } from '../../origin/types.js';
 import type { Exchange } from '../exchange.js';
+import { forwardingPlan } from '../forwarding-plan.js';
 import type { Next } from '../lifecycle.js';
 import { buildOriginRequest } from './origin-request.js';
 import { destroyBody } from './origin-response.js';
+import { afterRevalidation, serveStaleOnError, withValidators } from './revalidate.js';
 
 const FAILOVER_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function originFetch(ex: Exchange): Promise<Next> {
-  const response = await fetchWithFailover(ex);
+  ex.originSequence = ex.runtime.cache.sequence();
+  let response: OriginResponse;
+  try {
+    response = await fetchWithFailover(ex);
+  } catch (err) {
+    // An unreachable or timed-out origin may be answered with the stale copy (caching.md §2.3).
+    if (ex.stale && EdgeError.from(err).source === 'origin' && (await serveStaleOnError(ex)))
+      return 'cache-store';
+    throw err;
+  }
+  ex.originStatus = response.status;
   ex.response = { status: response.status, headers: response.headers, body: response.body };
+  if (ex.stale) {
+    const next = await afterRevalidation(ex, response);
+    if (next) return next;
+  }
   return 'origin-response';
+}
+
+/** The request for `origin`; an expired entry's validators replace the viewer's (§2.4). */
+function requestFor(ex: Exchange, origin: OriginModel): OriginRequest {
+  const request = buildOriginRequest(ex, ex.behavior!, origin);
+  // Conditional forwarding is off when cookies are forwarded (caching.md §2.4 step 6).
+  return ex.stale && forwardingPlan(ex.behavior!).cookie === null
+    ? withValidators(request, ex.stale)
+    : request;
 }
 
 async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {
@@ -25,12 +51,12 @@ async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {
   const fetcher = ex.runtime.fetcher;
   const behavior = ex.behavior!;
   if (!secondary || !FAILOVER_METHODS.has(ex.request.method)) {
-    return fetcher.fetch(buildOriginRequest(ex, behavior, primary));
+    return fetcher.fetch(requestFor(ex, primary));
   }
   const group = ex.distribution!.originGroups.get(behavior.config.TargetOriginId)!;
   const codes = group.FailoverCriteria.StatusCodes.Items;
   try {
-    const response = await fetcher.fetch(buildOriginRequest(ex, behavior, primary));
+    const response = await fetcher.fetch(requestFor(ex, primary));
     if (!codes.includes(response.status)) return response;
     destroyBody(response.body); // the primary's error body is not used
   } catch (err) {
@@ -40,5 +66,5 @@ async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {
       (failure.source === 'origin' && failure.code !== 'OriginCommError' && codes.includes(503));
     if (!failsOver) throw failure;
   }
-  return fetcher.fetch(buildOriginRequest(ex, behavior, secondary));
+  return fetcher.fetch(requestFor(ex, secondary));
 }

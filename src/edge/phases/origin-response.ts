@@ -2,7 +2,7 @@
  * After origin-fetch. Classifies the origin's answer (4xx/5xx ⇒ `Error from cloudfront`) and
  * applies the distribution's CustomErrorResponses (reference/caching.md §7): the page at
  * ResponsePagePath is fetched through the behavior matching that path and returned with
- * ResponseCode. → 'viewer-response'.
+ * ResponseCode. → 'cache-store'.
  */
 import { Readable } from 'node:stream';
 import type { Exchange } from '../exchange.js';
@@ -19,7 +19,7 @@ export async function originResponse(ex: Exchange): Promise<Next> {
       ex.response = page;
     }
   }
-  return 'viewer-response';
+  return 'cache-store';
 }
 
 /**

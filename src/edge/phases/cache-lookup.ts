@@ -1,0 +1,67 @@
+/**
+ * After viewer-request. Looks the request up in the cache (reference/caching.md §1–3):
+ * fresh → Hit; expired but inside stale-while-revalidate → Hit now and a refresh in the
+ * background; expired → kept on the exchange for a conditional request (RefreshHit on 304) and
+ * for serving stale on origin errors; missing → the origin, collapsing concurrent misses for
+ * the same key into one origin request (never when cookies are forwarded, §3.4).
+ * Only GET and HEAD are looked up, and OPTIONS when CachedMethods lists it.
+ * Hit → 'viewer-response'; otherwise → 'origin-request'. Never contacts the origin itself,
+ * except for the background refresh.
+ */
+import { cacheKey, isCachingDisabled } from '../../cache/key.js';
+import { responseFromEntry } from '../../cache/serve-cached.js';
+import type { CacheEntry } from '../../cache/types.js';
+import type { Exchange } from '../exchange.js';
+import { forwardingPlan } from '../forwarding-plan.js';
+import type { Next } from '../lifecycle.js';
+import { refreshInBackground } from './revalidate.js';
+
+export function cacheLookup(ex: Exchange): Next | Promise<Next> {
+  const behavior = ex.behavior!;
+  const method = ex.request.method;
+  const looksUp =
+    method === 'GET' || method === 'HEAD' || (method === 'OPTIONS' && behavior.cachedMethods.has('OPTIONS'));
+  if (!looksUp || isCachingDisabled(behavior)) return 'origin-request';
+  const key = cacheKey(behavior, ex.distribution!.Id, ex.request);
+  ex.cacheKey = key;
+  const found = ex.runtime.cache.lookup(key);
+  return found instanceof Promise
+    ? found.then((entry) => afterLookup(ex, key, entry))
+    : afterLookup(ex, key, found);
+}
+
+function afterLookup(ex: Exchange, key: string, entry: CacheEntry | undefined): Next | Promise<Next> {
+  if (entry !== undefined) {
+    const now = ex.runtime.clock.now();
+    if (now < entry.freshUntilMs) return serveHit(ex, entry, 'Hit');
+    if (now < entry.staleWhileRevalidateUntilMs) {
+      refreshInBackground(ex, entry);
+      return serveHit(ex, entry, 'Hit');
+    }
+    ex.stale = entry;
+    return 'origin-request';
+  }
+  if (forwardingPlan(ex.behavior!).cookie !== null) return 'origin-request'; // §3.4: no collapsing
+  const collapse = ex.runtime.cache.collapse(key);
+  if ('done' in collapse) {
+    ex.collapseDone = collapse.done;
+    return 'origin-request';
+  }
+  return collapse.wait.then(() => {
+    const stored = ex.runtime.cache.lookup(key);
+    return stored instanceof Promise ? stored.then((e) => afterCollapse(ex, e)) : afterCollapse(ex, stored);
+  });
+}
+
+/** A collapsed request is answered by what the leader stored; if nothing was, it asks the origin. */
+function afterCollapse(ex: Exchange, entry: CacheEntry | undefined): Next {
+  if (entry !== undefined && ex.runtime.clock.now() < entry.freshUntilMs) return serveHit(ex, entry, 'Hit');
+  return 'origin-request';
+}
+
+export function serveHit(ex: Exchange, entry: CacheEntry, result: 'Hit' | 'RefreshHit'): Next {
+  ex.response = responseFromEntry(entry, ex.request, ex.runtime.clock.now());
+  ex.result = entry.status >= 400 ? 'Error' : result;
+  ex.originStatus = entry.status;
+  return 'viewer-response';
+}
