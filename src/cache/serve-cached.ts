@@ -104,7 +104,7 @@ export function parseRange(value: string, size: number): [number, number] | 'uns
   }
   const start = Number(m[1]);
   const end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
+  if (m[2] !== '' && end < start) return undefined; // invalid: the whole object (§3.2)
   if (start >= size) return 'unsatisfiable';
   return [start, Math.min(end, size - 1)];
 }
