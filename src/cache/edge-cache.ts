@@ -10,6 +10,8 @@ import { InvalidationLog } from './invalidate.js';
 import { MemoryStore } from './memory-store.js';
 import type { CacheEntry, CacheEntryMeta, CacheStore } from './types.js';
 
+const DISK_COLLECT_LIMIT_BYTES = 64 * 1024 * 1024;
+
 export interface EdgeCacheOptions {
   readonly memoryBytes: number;
   readonly clock: Clock;
@@ -37,9 +39,15 @@ export class EdgeCache {
     this.invalidations = new InvalidationLog(options.clock);
   }
 
-  /** The largest body worth collecting while it streams to the viewer. */
+  /**
+   * The largest body collected while it streams to the viewer. With a disk tier, bodies up to
+   * 64 MiB are collected and written whole; larger ones pass through uncached until the
+   * streaming disk writer (DiskStore.beginWrite) is wired into cache-store.
+   */
   get maxStorableBytes(): number {
-    return this.disk ? Number.MAX_SAFE_INTEGER : this.memory.maxEntryBytes;
+    return this.disk
+      ? Math.max(this.memory.maxEntryBytes, DISK_COLLECT_LIMIT_BYTES)
+      : this.memory.maxEntryBytes;
   }
 
   /** Synchronous when the memory tier answers (the hit path); a promise when the disk is asked. */
@@ -72,8 +80,9 @@ export class EdgeCache {
   }
 
   async store(meta: CacheEntryMeta, body: Buffer): Promise<void> {
-    const inMemory = this.memory.put(meta, body);
-    if (this.disk && (!inMemory || body.byteLength > 64 * 1024)) await this.disk.put(meta, body);
+    this.memory.put(meta, body);
+    // Write-through: the disk tier holds everything, so a restart starts warm.
+    if (this.disk) await this.disk.put(meta, body);
   }
 
   /** A 304 revalidation refreshed an entry: new freshness and headers, same body. */

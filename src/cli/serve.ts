@@ -54,7 +54,12 @@ export const SERVE_FLAGS: FlagTable = {
     help: 'byte budget of the memory cache tier (512MiB, 2GiB…)',
     default: '256MiB',
   },
-  'cache-disk': { type: 'string', help: '', notBuilt: 'the cache engine arrives with issue #3' },
+  'cache-disk': {
+    type: 'string',
+    value: 'SIZE',
+    help: 'byte budget of the disk cache tier in <state-dir>/cache',
+    default: '0 (off)',
+  },
   watch: { type: 'bool', help: '', notBuilt: 'config reload on change arrives with issue #4' },
   redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
   parent: { type: 'string', help: '', notBuilt: 'tiered caching arrives with issue #7' },
@@ -91,8 +96,14 @@ export async function runServe(argv: string[]): Promise<number> {
       `edgefront serve: --cache-memory takes a size such as 512MiB or 2GiB, got "${cacheMemory}"`,
     );
   }
+  const cacheDisk = values['cache-disk'] as string | undefined;
+  const cacheDiskBytes = cacheDisk === undefined ? undefined : parseByteSize(cacheDisk);
+  if (cacheDiskBytes === undefined && cacheDisk !== undefined) {
+    throw new UsageError(`edgefront serve: --cache-disk takes a size such as 20GiB, got "${cacheDisk}"`);
+  }
   const edge = await createEdge({
     cacheMemoryBytes,
+    cacheDiskBytes,
     configFiles,
     parameters: values.parameter as Record<string, string> | undefined,
     buckets: values.bucket as Record<string, string> | undefined,

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DiskStore } from '../cache/disk-store.js';
 import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfigFiles, loadConfigObject } from '../config/load.js';
@@ -46,6 +47,8 @@ export interface EdgeOptions {
   tls?: { key: string; cert: string };
   /** `--cache-memory`: byte budget of the memory tier (default 256 MiB). */
   cacheMemoryBytes?: number;
+  /** `--cache-disk`: byte budget of the disk tier in `<stateDir>/cache` (default 0: off). */
+  cacheDiskBytes?: number;
 }
 
 export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -77,7 +80,17 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   const loadOptions = { parameters: options.parameters, buckets: cliBuckets };
   let listening: Listening | undefined;
   // One cache for the edge's lifetime: reloads keep it warm (keys start with the distribution id).
-  const cache = new EdgeCache({ memoryBytes: options.cacheMemoryBytes ?? DEFAULT_CACHE_MEMORY_BYTES, clock });
+  const disk = options.cacheDiskBytes
+    ? await DiskStore.open({
+        dir: join(resolve(options.stateDir ?? '.edgefront'), 'cache'),
+        budgetBytes: options.cacheDiskBytes,
+      })
+    : undefined;
+  const cache = new EdgeCache({
+    memoryBytes: options.cacheMemoryBytes ?? DEFAULT_CACHE_MEMORY_BYTES,
+    clock,
+    disk,
+  });
   let notes: readonly string[] = [];
 
   async function load(source: unknown): Promise<EdgeModel> {

@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import { debugCache } from '../cache/debug-cache.js';
 import { EDGE_ERRORS } from '../errors.js';
 import type { EdgeRuntime } from './exchange.js';
 import { handleNodeRequest } from './node-viewer.js';
@@ -76,6 +77,14 @@ export async function startListeners(
     const adminServer = track(
       createHttpServer((req, res) => {
         const path = (req.url ?? '/').split('?')[0];
+        if (path === '/debug/cache') {
+          const rt = runtime();
+          const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+          const answer = debugCache(rt.cache, query, rt.clock.now(), req.socket.remoteAddress ?? '');
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(`${JSON.stringify(answer.body, null, 2)}\n`);
+          return;
+        }
         if (path === '/healthz') {
           const ready = isReady();
           res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
@@ -84,7 +93,7 @@ export async function startListeners(
         }
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end(
-          'Not Found: the admin port serves /healthz (the CloudFront API arrives with the control plane)\n',
+          'Not Found: the admin port serves /healthz and /debug/cache (the CloudFront API arrives with the control plane)\n',
         );
       }),
     ) as Server;
