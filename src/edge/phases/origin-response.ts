@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
+import { compressResponse } from './compress-response.js';
 import { customErrorPage } from './error-response.js';
 
 export async function originResponse(ex: Exchange): Promise<Next> {
@@ -19,6 +20,7 @@ export async function originResponse(ex: Exchange): Promise<Next> {
       ex.response = page;
     }
   }
+  compressResponse(ex);
   return 'cache-store';
 }
 
