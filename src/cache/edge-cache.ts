@@ -113,11 +113,47 @@ export class EdgeCache {
     const { distributionId, paths, tags } = request;
     if (!paths && !tags) {
       this.invalidations.purgeAll(distributionId);
+      this.#scheduleSweep();
       return;
     }
     if (!distributionId) throw new Error('purging by path or tag needs a distributionId');
     if (paths?.length) this.invalidations.invalidatePaths(distributionId, paths);
     if (tags?.length) this.invalidations.invalidateTags(distributionId, tags);
+    this.#scheduleSweep();
+  }
+
+  /** Resolves once the sweep started by the latest purge has reclaimed the dead entries. */
+  whenSwept(): Promise<void> {
+    return this.#sweeping ?? Promise.resolve();
+  }
+
+  #sweeping: Promise<void> | undefined;
+  #sweepAgain = false;
+
+  /**
+   * Invalidation is lazy (a lookup never serves a dead entry); this reclaims their memory and
+   * disk in small slices so traffic never waits. Records are kept (no compaction): a response
+   * fetched before an invalidation but stored after the sweep must still count as dead.
+   */
+  #scheduleSweep(): void {
+    if (this.#sweeping) {
+      this.#sweepAgain = true;
+      return;
+    }
+    this.#sweeping = this.#sweep()
+      .catch(() => {})
+      .finally(() => {
+        this.#sweeping = undefined;
+        if (this.#sweepAgain) {
+          this.#sweepAgain = false;
+          this.#scheduleSweep();
+        }
+      });
+  }
+
+  async #sweep(): Promise<void> {
+    await this.invalidations.sweep(this.memory.entries(), (key) => this.memory.delete(key));
+    if (this.disk) await this.invalidations.sweep(this.disk.entries(), (key) => this.disk!.delete(key));
   }
 
   /** Live entries of one distribution (memory tier first), for /debug/cache. */

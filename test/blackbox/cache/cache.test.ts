@@ -233,6 +233,8 @@ test('edge.purge invalidates by path, wildcard and tag; the next request is a Mi
   assert.equal((await c.get('/img/b.png')).headers.get('x-cache'), 'Miss from cloudfront');
   assert.equal((await c.get('/doc.html')).headers.get('x-cache'), 'Hit from cloudfront');
   c.edge.purge();
+  await c.edge.cache.whenSwept();
+  assert.equal(c.edge.cache.memory.entryCount, 0); // the sweep reclaimed every dead entry
   assert.equal((await c.get('/doc.html')).headers.get('x-cache'), 'Miss from cloudfront');
 });
 
@@ -243,4 +245,14 @@ test('HEAD is answered from a cached GET', async (t) => {
   assert.equal(head.headers.get('x-cache'), 'Hit from cloudfront');
   assert.equal(head.headers.get('content-length'), '3');
   assert.equal(c.origin.hits, 1);
+});
+
+test('an unreachable origin is answered with the stale copy', async (t) => {
+  const c = await cachedEdge(t, body('kept', { 'cache-control': 'max-age=10' }));
+  await (await c.get('/u')).text();
+  await c.origin.close(); // the origin is gone
+  c.clock.advance(30);
+  const res = await c.get('/u');
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'kept');
 });
