@@ -20,7 +20,8 @@
 
 import { cloudFrontHeaderValue } from '../edge/cloudfront-headers.js';
 import type { ViewerRequest } from '../edge/exchange.js';
-import { normalizedAcceptEncoding } from '../edge/origin-headers.js';
+import { wildcardRegExp } from '../edge/forwarding-plan.js';
+import { decodeName, normalizedAcceptEncoding } from '../edge/origin-headers.js';
 import type { CookieBehavior, QueryStringBehavior } from '../model/cloudfront.js';
 import type { BehaviorModel } from '../model/types.js';
 
@@ -251,14 +252,6 @@ function sortLarge(count: number): void {
   }
 }
 
-function wildcardRegExp(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 // --- Query strings ---------------------------------------------------------------------------
 
 /**
@@ -286,13 +279,4 @@ function selectedQuery(query: string, plan: KeyPlan): string {
     start = end + 1;
   }
   return out;
-}
-
-function decodeName(raw: string): string {
-  if (!raw.includes('%') && !raw.includes('+')) return raw;
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
 }

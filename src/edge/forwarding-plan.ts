@@ -190,7 +190,8 @@ function anyOf(a: NameSelector | null, b: NameSelector | null): NameSelector | n
   return (name) => a(name) || b(name);
 }
 
-function wildcardRegExp(pattern: string): RegExp {
+/** Legacy cookie allow-list names: `*` matches 0+ characters, `?` one (caching.md §1.5). */
+export function wildcardRegExp(pattern: string): RegExp {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

@@ -179,7 +179,8 @@ export function forwardedQuery(query: string, select: NameSelector | null): stri
   return all ? query : kept.join('&');
 }
 
-function decodeName(raw: string): string {
+/** Query parameter names compare percent-decoded (`a%20b` is `a b`). */
+export function decodeName(raw: string): string {
   if (!raw.includes('%') && !raw.includes('+')) return raw;
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
