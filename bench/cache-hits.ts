@@ -1,0 +1,802 @@
+/**
+ * Cache-hit benchmark: nginx proxy_cache, Varnish, a bare node:http server answering from memory
+ * (node-baseline) and `edgefront serve` with the managed CachingOptimized policy, side by side on
+ * 127.0.0.1, all in front of one nginx origin serving files with `Cache-Control: max-age=3600`.
+ * Servers are pinned to core SERVER_CPU, wrk (and this script) to CLIENT_CPU. See bench/README.md.
+ *
+ *   node dist/bench/cache-hits.js
+ *   DURATION=3 SIZES=1k TARGETS="nginx edgefront" node dist/bench/cache-hits.js
+ *   PROFILE=1 SIZES=1k node dist/bench/cache-hits.js   # instead: --cpu-prof of edgefront's hit path
+ *
+ * Also measured, on a fresh edgefront process: origin requests caused by 500 concurrent cold
+ * requests for one new object (collapsed forwarding, target 1), and edgefront's RSS high-water
+ * mark before/after one 1 GiB object streams through it.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarizeProfile } from './cpuprofile-top.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CONF = join(REPO, 'bench', 'conf');
+const CLI = process.env.EDGEFRONT_CLI ?? join(REPO, 'dist', 'src', 'cli', 'main.js');
+const PEER_BASELINE = '/work/shared/bench/peers/node/baseline.mjs';
+
+const env = process.env;
+const DURATION = Math.min(10, Math.max(1, Number(env.DURATION ?? 5)));
+const WARMUP = Math.max(0, Number(env.WARMUP ?? 2));
+const CONNS = Math.max(1, Number(env.CONNS ?? 64));
+const SIZES = (env.SIZES ?? '1k 100k 1m').split(/\s+/).filter(Boolean);
+const CLOSE_SIZES = (env.CLOSE_SIZES ?? '1k').split(/\s+/).filter((s) => s && SIZES.includes(s));
+const SERVER_CPU = env.SERVER_CPU ?? '0';
+const CLIENT_CPU = env.CLIENT_CPU ?? '1';
+const PROFILE = env.PROFILE === '1';
+const EXTRAS = env.EXTRAS !== '0'; // the stampede and 1 GiB RSS measurements
+const STAMPEDE = Math.max(1, Number(env.STAMPEDE ?? 500));
+const BIG_BYTES = Number(env.BIG_BYTES ?? 2 ** 30);
+const BYTES: Record<string, number> = { '1k': 1024, '10k': 10240, '100k': 102400, '1m': 1048576 };
+const ALL_TARGETS = ['nginx', 'varnish', 'node-baseline', 'edgefront'] as const;
+type Target = (typeof ALL_TARGETS)[number];
+let TARGETS: Target[] = ALL_TARGETS.filter((t) =>
+  (env.TARGETS ?? ALL_TARGETS.join(' ')).split(/\s+/).includes(t),
+);
+type Mode = 'keep-alive' | 'close';
+
+interface WrkResult {
+  rps: number;
+  p50: number; // ms
+  p99: number; // ms
+  errors: number;
+  non2xx: number;
+}
+interface Row extends WrkResult {
+  target: Target;
+  size: string;
+  mode: Mode;
+  conns: number;
+  serverCpu: number; // % of one core: the target's process tree
+  serverCore: number; // % busy of SERVER_CPU
+  originRequests: number; // requests the origin saw during the measured run (must be 0)
+}
+
+const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- prerequisites -----------------------------------------------------------
+function which(cmd: string): string | null {
+  for (const dir of `${env.PATH ?? ''}:/usr/sbin:/sbin`.split(':')) {
+    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return null;
+}
+const NGINX = which('nginx');
+const WRK = which('wrk');
+const TASKSET = which('taskset');
+const VARNISHD = which('varnishd');
+const missing = [NGINX ? null : 'nginx', WRK ? null : 'wrk', TASKSET ? null : 'util-linux'].filter(Boolean);
+if (missing.length) {
+  process.stderr.write(
+    `bench: missing ${missing.join(', ')}. Install with:\n  sudo apt-get install -y ${missing.join(' ')}\n`,
+  );
+  process.exit(1);
+}
+if (!VARNISHD && TARGETS.includes('varnish') && !PROFILE) {
+  process.stderr.write(
+    'bench: varnishd not found; skipping the varnish target. Install with:\n  sudo apt-get install -y varnish\n',
+  );
+  TARGETS = TARGETS.filter((t) => t !== 'varnish');
+}
+if (!existsSync(CLI)) {
+  process.stderr.write(`bench: ${CLI} not found; run npm run build first\n`);
+  process.exit(1);
+}
+for (const s of SIZES) {
+  if (!BYTES[s]) {
+    process.stderr.write(`bench: unknown size "${s}" (known: ${Object.keys(BYTES).join(' ')})\n`);
+    process.exit(1);
+  }
+}
+execFileSync(TASKSET!, ['-cp', CLIENT_CPU, String(process.pid)], { stdio: 'ignore' });
+
+// ---- processes: started by PID, stopped by PID ------------------------------
+const WORK = mkdtempSync(join(tmpdir(), 'edgefront-cache-bench-'));
+interface Started {
+  name: string;
+  child: ChildProcess;
+  kids: string[];
+  output: () => string;
+}
+const started: Started[] = [];
+
+function childrenOf(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+      readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean),
+    );
+  } catch {
+    return [];
+  }
+}
+function comm(pid: string): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+async function stop(entry: Started): Promise<void> {
+  const { child } = entry;
+  const pid = child.pid!;
+  const kids = childrenOf(pid).map((k) => `${k}:${comm(k)}`);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+    if (child.exitCode === null && child.signalCode === null) {
+      log(`${entry.name} (pid ${pid}) ignored TERM; sending KILL`);
+      child.kill('SIGKILL');
+    }
+  }
+  for (const k of [...entry.kids, ...kids]) {
+    const [kpid, kcomm] = k.split(':');
+    if (comm(kpid) === kcomm) {
+      try {
+        process.kill(Number(kpid), 'SIGKILL');
+      } catch {}
+    }
+  }
+}
+
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const entry of [...started].reverse()) await stop(entry);
+    if (started.length) log(`stopped: ${started.map((s) => `${s.name}(${s.child.pid})`).join(' ')}`);
+    if (env.KEEP_WORK === '1') log(`work dir kept: ${WORK}`);
+    else rmSync(WORK, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    cleanup().then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', method: 'HEAD', agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+async function start(
+  name: string,
+  cmd: string,
+  args: string[],
+  ready: (output: string) => Promise<boolean>,
+  extraEnv: Record<string, string> = {},
+): Promise<Started> {
+  const child = spawn(TASKSET!, ['-c', SERVER_CPU, cmd, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: WORK,
+    env: { ...process.env, ...extraEnv },
+  });
+  let output = '';
+  const entry: Started = { name, child, kids: [], output: () => output };
+  started.push(entry);
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 100_000) output = output.slice(-50_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited during start:\n${output}`);
+    if (await ready(output)) {
+      entry.kids = childrenOf(child.pid!).map((k) => `${k}:${comm(k)}`);
+      log(`started ${name} pid ${child.pid}`);
+      return entry;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${name} did not become ready:\n${output}`);
+}
+
+// ---- HTTP checks -------------------------------------------------------------
+function get(port: number, path: string, timeoutMs = 5000) {
+  return new Promise<{ status: number; bytes: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let bytes = 0;
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (body.length < 4096) body += d.toString('latin1');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, headers: res.headers, body }));
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET 127.0.0.1:${port}${path} timed out`)));
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+/** The origin nginx's request counter (stub_status); the status request itself is counted too. */
+async function originRequests(originPort: number): Promise<number> {
+  const r = await get(originPort, '/__status');
+  const m = /server accepts handled requests\s+\d+\s+\d+\s+(\d+)/.exec(r.body);
+  if (!m) throw new Error(`origin /__status: unexpected body ${JSON.stringify(r.body)}`);
+  return Number(m[1]);
+}
+
+function hitCheck(t: Target, h: Record<string, unknown>): { ok: boolean; shown: string } {
+  switch (t) {
+    case 'edgefront': {
+      const v = String(h['x-cache'] ?? '');
+      return { ok: v === 'Hit from cloudfront', shown: `X-Cache: ${v}` };
+    }
+    case 'nginx': {
+      const v = String(h['x-cache-status'] ?? '');
+      return { ok: v === 'HIT', shown: `X-Cache-Status: ${v}` };
+    }
+    case 'varnish': {
+      const v = String(h['x-varnish'] ?? '');
+      return { ok: v.trim().split(/\s+/).length === 2, shown: `X-Varnish: ${v}` };
+    }
+    default:
+      return { ok: true, shown: '(no cache)' };
+  }
+}
+
+// ---- measuring ---------------------------------------------------------------
+function wrk(args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TASKSET!, ['-c', CLIENT_CPU, WRK!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`wrk ${args.join(' ')} exited ${code}:\n${out}`));
+    });
+  });
+}
+
+function toMs(s: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s);
+  if (!m) return Number.NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
+}
+
+function parseWrk(out: string): WrkResult {
+  const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? Number.NaN),
+    p50: pct('50'),
+    p99: pct('99'),
+    errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
+
+const CLK_TCK = 100;
+function treeTicks(pid: number): number {
+  let total = 0;
+  const seen = new Set<string>();
+  const walk = (p: string) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]);
+    } catch {}
+    for (const k of childrenOf(Number(p))) walk(k); // varnish: manager -> cache child
+  };
+  walk(String(pid));
+  return total;
+}
+function coreTicks(cpu: string): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `))!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + v[4];
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+// ---- formatting ----------------------------------------------------------------
+const pad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+function table(rows: Row[]): string {
+  const head = [
+    'target',
+    'size',
+    'conn',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'MiB/s',
+    'srv CPU',
+    `cpu${SERVER_CPU}`,
+    'origin reqs',
+    'err',
+  ];
+  const widths = [13, 5, 10, 9, 8, 8, 7, 8, 6, 11, 5];
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : pad(c, widths[i]))).join(' ');
+  const lines = [fmt(head)];
+  for (const r of rows) {
+    lines.push(
+      fmt([
+        r.target,
+        r.size,
+        r.mode,
+        r.rps.toFixed(0),
+        r.p50.toFixed(3),
+        r.p99.toFixed(3),
+        ((r.rps * BYTES[r.size]) / 2 ** 20).toFixed(0),
+        `${r.serverCpu.toFixed(0)}%`,
+        `${r.serverCore.toFixed(0)}%`,
+        String(r.originRequests),
+        String(r.errors + r.non2xx),
+      ]),
+    );
+  }
+  return lines.join('\n');
+}
+
+interface Ratio {
+  size: string;
+  mode: Mode;
+  name: string;
+  value: number;
+}
+function ratios(rows: Row[]): Ratio[] {
+  const out: Ratio[] = [];
+  const cell = (t: Target, size: string, mode: Mode) =>
+    rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.rps ?? Number.NaN;
+  for (const mode of ['keep-alive', 'close'] as Mode[]) {
+    for (const size of SIZES) {
+      const ef = cell('edgefront', size, mode);
+      for (const peer of ['nginx', 'varnish', 'node-baseline'] as Target[]) {
+        const v = ef / cell(peer, size, mode);
+        if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront/${peer} req/s`, value: v });
+      }
+    }
+  }
+  return out;
+}
+const ratioText = (rs: Ratio[]) =>
+  rs
+    .map(
+      (r) => `${r.size.padEnd(5)} ${r.mode.padEnd(10)} ${r.name.padEnd(30)} ${pad(r.value.toFixed(2), 6)}x`,
+    )
+    .join('\n');
+
+// ---- main ------------------------------------------------------------------------
+async function main(): Promise<number> {
+  for (const d of ['www', 'origin/tmp', 'proxy/tmp', 'proxy/cache', 'state', 'state2', 'varnish'])
+    mkdirSync(join(WORK, d), { recursive: true });
+  chmodSync(WORK, 0o755); // nginx workers may run as another user
+  for (const s of SIZES) writeFileSync(join(WORK, 'www', `${s}.bin`), randomBytes(BYTES[s]), { mode: 0o644 });
+  writeFileSync(join(WORK, 'www', 'cold.bin'), randomBytes(1024), { mode: 0o644 });
+  writeFileSync(join(WORK, 'www', 'big.bin'), '', { mode: 0o644 });
+  truncateSync(join(WORK, 'www', 'big.bin'), BIG_BYTES); // sparse: no disk, nginx still sends every byte
+
+  const [originPort, nginxPort, varnishPort, basePort, edgePort, adminPort, edge2Port, admin2Port] =
+    await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const render = (tpl: string, out: string, port: number) =>
+    writeFileSync(
+      out,
+      readFileSync(join(CONF, tpl), 'utf8')
+        .replaceAll('@WORK@', WORK)
+        .replaceAll('@ORIGIN_PORT@', String(originPort))
+        .replaceAll('@PORT@', String(port)),
+    );
+  render('cache-origin-nginx.conf', join(WORK, 'origin', 'nginx.conf'), originPort);
+  render('cache-nginx.conf', join(WORK, 'proxy', 'nginx.conf'), nginxPort);
+  writeFileSync(
+    join(WORK, 'edgefront.yaml'),
+    `Distributions:
+  - Id: E1CACHEBENCH
+    DistributionConfig:
+      Enabled: true
+      Origins:
+        - Id: origin
+          DomainName: 127.0.0.1
+          CustomOriginConfig: { HTTPPort: ${originPort}, OriginProtocolPolicy: http-only }
+      DefaultCacheBehavior: { TargetOriginId: origin, ViewerProtocolPolicy: allow-all, CachePolicyId: CachingOptimized }
+`,
+  );
+  // node-baseline: the peer kit's baseline.mjs if present, else the same thing inline
+  let baselineScript = PEER_BASELINE;
+  if (!existsSync(baselineScript)) {
+    baselineScript = join(WORK, 'baseline.mjs');
+    writeFileSync(
+      baselineScript,
+      `import http from 'node:http';
+const mk = (n) => { const b = Buffer.allocUnsafe(n); for (let i = 0; i < n; i++) b[i] = 97 + (i % 26); return b; };
+const oneK = mk(1024);
+const bodies = new Map([['/1k.bin', oneK], ['/10k.bin', mk(10240)], ['/100k.bin', mk(102400)], ['/1m.bin', mk(1048576)]]);
+http.createServer((req, res) => {
+  const body = bodies.get(req.url) ?? oneK;
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'cache-control': 'max-age=3600' });
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('node-baseline listening'));
+for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
+`,
+    );
+  }
+
+  const ports: Record<Target, number> = {
+    nginx: nginxPort,
+    varnish: varnishPort,
+    'node-baseline': basePort,
+    edgefront: edgePort,
+  };
+  const pids: Partial<Record<Target, number>> = {};
+  await start(
+    'origin',
+    NGINX!,
+    ['-p', `${WORK}/origin/`, '-e', `${WORK}/origin/error.log`, '-c', `${WORK}/origin/nginx.conf`],
+    () => portOpen(originPort),
+  );
+  const startEdge = (name: string, port: number, admin: number, state: string, flags: string[] = []) =>
+    start(
+      name,
+      process.execPath,
+      [
+        ...flags,
+        CLI,
+        'serve',
+        '--config',
+        join(WORK, 'edgefront.yaml'),
+        '--port',
+        String(port),
+        '--admin-port',
+        String(admin),
+        '--state-dir',
+        join(WORK, state),
+      ],
+      async (output) =>
+        /edgefront: listening http=/.test(output) &&
+        (await get(admin, '/healthz').catch(() => null))?.status === 200,
+    );
+
+  if (PROFILE) return profile(originPort, edgePort, adminPort, startEdge);
+
+  if (TARGETS.includes('nginx'))
+    pids.nginx = (
+      await start(
+        'nginx',
+        NGINX!,
+        ['-p', `${WORK}/proxy/`, '-e', `${WORK}/proxy/error.log`, '-c', `${WORK}/proxy/nginx.conf`],
+        () => portOpen(nginxPort),
+      )
+    ).child.pid;
+  if (TARGETS.includes('varnish'))
+    pids.varnish = (
+      await start(
+        'varnish',
+        VARNISHD!,
+        [
+          '-F',
+          '-n',
+          join(WORK, 'varnish'),
+          '-a',
+          `127.0.0.1:${varnishPort}`,
+          '-b',
+          `127.0.0.1:${originPort}`,
+          '-s',
+          'malloc,256m',
+          '-T',
+          'none',
+        ],
+        () => portOpen(varnishPort),
+      )
+    ).child.pid;
+  if (TARGETS.includes('node-baseline'))
+    pids['node-baseline'] = (
+      await start('node-baseline', process.execPath, [baselineScript], () => portOpen(basePort), {
+        PORT: String(basePort),
+      })
+    ).child.pid;
+  if (TARGETS.includes('edgefront'))
+    pids.edgefront = (await startEdge('edgefront', edgePort, adminPort, 'state')).child.pid;
+
+  // warm + verify: 200, right byte count, second request is a hit
+  for (const t of TARGETS) {
+    for (const s of SIZES) {
+      await get(ports[t], `/${s}.bin`);
+      const r = await get(ports[t], `/${s}.bin`);
+      const hit = hitCheck(t, r.headers);
+      if (r.status !== 200 || r.bytes !== BYTES[s])
+        throw new Error(`${t} /${s}.bin: status ${r.status}, ${r.bytes} bytes (want 200, ${BYTES[s]})`);
+      if (!hit.ok) throw new Error(`${t} /${s}.bin: second request is not a hit (${hit.shown})`);
+      log(`check ${t} /${s}.bin: 200, ${r.bytes} bytes, ${hit.shown}`);
+    }
+  }
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const RESULTS = env.RESULTS ?? join(REPO, 'bench', 'results', `cache-${stamp}`);
+  mkdirSync(join(RESULTS, 'raw'), { recursive: true });
+  const version = (cmd: string, flag = '-v') => {
+    const r = spawnSync(cmd, [flag], { encoding: 'utf8' });
+    return `${r.stdout}${r.stderr}`.split('\n')[0].trim();
+  };
+  const meta = {
+    date: new Date().toISOString(),
+    host: `${execFileSync('uname', ['-srm'], { encoding: 'utf8' }).trim()}; ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?'}; ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus`,
+    node: process.version,
+    nginx: version(NGINX!),
+    varnish: VARNISHD ? version(VARNISHD, '-V') : 'not installed (skipped)',
+    wrk: version(WRK!),
+    commit: execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+    settings: {
+      DURATION,
+      WARMUP,
+      CONNS,
+      SIZES,
+      CLOSE_SIZES,
+      TARGETS,
+      SERVER_CPU,
+      CLIENT_CPU,
+      STAMPEDE,
+      BIG_BYTES,
+    },
+  };
+
+  const rows: Row[] = [];
+  const cells: [Mode, string][] = [
+    ...SIZES.map((s) => ['keep-alive', s] as [Mode, string]),
+    ...CLOSE_SIZES.map((s) => ['close', s] as [Mode, string]),
+  ];
+  log(
+    `measuring ${cells.length * TARGETS.length} cells, ~${Math.ceil((cells.length * TARGETS.length * (DURATION + WARMUP + 1)) / 60)} min`,
+  );
+  for (const [mode, size] of cells) {
+    for (const target of TARGETS) {
+      const url = `http://127.0.0.1:${ports[target]}/${size}.bin`;
+      const extra = mode === 'close' ? ['-H', 'Connection: close'] : [];
+      if (WARMUP > 0) await wrk(['-t1', `-c${CONNS}`, `-d${WARMUP}s`, ...extra, url], 30_000);
+      await sleep(500);
+      const o0 = await originRequests(originPort);
+      const t0 = treeTicks(pids[target]!);
+      const c0 = coreTicks(SERVER_CPU);
+      const began = process.hrtime.bigint();
+      const out = await wrk(['-t1', `-c${CONNS}`, `-d${DURATION}s`, '--latency', ...extra, url], 30_000);
+      const secs = Number(process.hrtime.bigint() - began) / 1e9;
+      const t1 = treeTicks(pids[target]!);
+      const c1 = coreTicks(SERVER_CPU);
+      const o1 = await originRequests(originPort);
+      writeFileSync(join(RESULTS, 'raw', `${target}-${size}-${mode}.txt`), out);
+      const row: Row = {
+        target,
+        size,
+        mode,
+        conns: CONNS,
+        ...parseWrk(out),
+        serverCpu: ((t1 - t0) / CLK_TCK / secs) * 100,
+        serverCore: c1.total > c0.total ? ((c1.busy - c0.busy) / (c1.total - c0.total)) * 100 : 0,
+        originRequests: o1 - o0 - 1, // minus the second /__status request itself
+      };
+      rows.push(row);
+      log(
+        `${target.padEnd(13)} ${size.padEnd(4)} ${mode.padEnd(10)}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(3)} ms, p99 ${row.p99.toFixed(3)} ms, srv ${row.serverCpu.toFixed(0)}%, origin reqs ${row.originRequests}`,
+      );
+    }
+  }
+
+  // ---- extras, on a fresh edgefront process (idle peers stay up) ----
+  const extras: Record<string, unknown> = {};
+  const extraLines: string[] = [];
+  if (EXTRAS && TARGETS.includes('edgefront')) {
+    const edge2 = await startEdge('edgefront-extras', edge2Port, admin2Port, 'state2');
+    const pid2 = edge2.child.pid!;
+    // 1) stampede: STAMPEDE concurrent cold requests for one object never requested before
+    const before = await originRequests(originPort);
+    const url = `http://127.0.0.1:${edge2Port}/cold.bin`;
+    const t0 = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: STAMPEDE }, async () => {
+        const r = await fetch(url);
+        const b = await r.arrayBuffer();
+        return { status: r.status, bytes: b.byteLength, xCache: r.headers.get('x-cache') ?? '' };
+      }),
+    );
+    const ms = Date.now() - t0;
+    const after = await originRequests(originPort);
+    const ok = results.filter(
+      (r) => r.status === 'fulfilled' && r.value.status === 200 && r.value.bytes === 1024,
+    ).length;
+    const xc: Record<string, number> = {};
+    for (const r of results) {
+      const k =
+        r.status === 'fulfilled' ? r.value.xCache || '(none)' : `error: ${String(r.reason).slice(0, 60)}`;
+      xc[k] = (xc[k] ?? 0) + 1;
+    }
+    const stampedeOrigin = after - before - 1;
+    extras.stampede = { requests: STAMPEDE, ok, originRequests: stampedeOrigin, ms, xCache: xc };
+    extraLines.push(
+      `stampede: ${STAMPEDE} concurrent cold GETs of /cold.bin through edgefront -> ${stampedeOrigin} origin request(s) (target 1: ${stampedeOrigin === 1 ? 'met' : 'NOT met'}); ${ok}/${STAMPEDE} ok 200 1024 B, ${ms} ms; X-Cache: ${Object.entries(
+        xc,
+      )
+        .map(([k, v]) => `${k} x${v}`)
+        .join(', ')}`,
+    );
+    log(extraLines.at(-1)!);
+
+    // 2) RSS while one BIG_BYTES object streams through
+    await sleep(500);
+    const hwm0 = procStatusKb(pid2, 'VmHWM');
+    const rss0 = procStatusKb(pid2, 'VmRSS');
+    const b0 = Date.now();
+    let rssPeakSampled = rss0;
+    const sampler = setInterval(() => {
+      try {
+        rssPeakSampled = Math.max(rssPeakSampled, procStatusKb(pid2, 'VmRSS'));
+      } catch {}
+    }, 50);
+    const big = await get(edge2Port, '/big.bin', 120_000).finally(() => clearInterval(sampler));
+    const bigMs = Date.now() - b0;
+    await sleep(300);
+    const hwm1 = procStatusKb(pid2, 'VmHWM');
+    const rss1 = procStatusKb(pid2, 'VmRSS');
+    const bigMiB = BIG_BYTES / 2 ** 20;
+    extras.bigObject = {
+      bytes: BIG_BYTES,
+      status: big.status,
+      received: big.bytes,
+      xCache: String(big.headers['x-cache'] ?? ''),
+      ms: bigMs,
+      vmHWMBeforeKb: hwm0,
+      vmHWMAfterKb: hwm1,
+      vmRSSBeforeKb: rss0,
+      vmRSSAfterKb: rss1,
+      vmRSSPeakSampledKb: rssPeakSampled,
+    };
+    extraLines.push(
+      `1 object of ${bigMiB} MiB through edgefront: ${big.status}, ${big.bytes === BIG_BYTES ? 'all bytes' : `${big.bytes} bytes (WRONG)`}, X-Cache: ${String(big.headers['x-cache'] ?? '')}, ${bigMs} ms (${((bigMiB * 1000) / bigMs).toFixed(0)} MiB/s); VmHWM ${(hwm0 / 1024).toFixed(0)} -> ${(hwm1 / 1024).toFixed(0)} MiB (+${((hwm1 - hwm0) / 1024).toFixed(0)} MiB), VmRSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB`,
+    );
+    log(extraLines.at(-1)!);
+  }
+
+  const rs = ratios(rows);
+  const text = [
+    `edgefront cache-hit benchmark  ${meta.date}  (${meta.host}; node ${meta.node}; commit ${meta.commit})`,
+    `wrk -t1 -c${CONNS} ${DURATION}s --latency (keep-alive; "close" = -H 'Connection: close'); servers on cpu${SERVER_CPU}, wrk on cpu${CLIENT_CPU}; varnish: ${meta.varnish}`,
+    '',
+    table(rows),
+    '',
+    ratioText(rs),
+    '',
+    ...extraLines,
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${text}`);
+  writeFileSync(join(RESULTS, 'table.txt'), text);
+  writeFileSync(
+    join(RESULTS, 'results.json'),
+    `${JSON.stringify({ meta, rows, ratios: rs, extras }, null, 2)}\n`,
+  );
+  log(`results: ${RESULTS}`);
+  const bad = rows.filter((r) => r.target !== 'node-baseline' && r.originRequests > 0);
+  if (bad.length)
+    log(`WARNING: origin requests during measured hit runs: ${bad.map((r) => r.target).join(' ')}`);
+  return 0;
+}
+
+async function profile(
+  originPort: number,
+  edgePort: number,
+  adminPort: number,
+  startEdge: (n: string, p: number, a: number, s: string, f?: string[]) => Promise<Started>,
+): Promise<number> {
+  const profDir = join(WORK, 'prof');
+  const edge = await startEdge('edgefront', edgePort, adminPort, 'state', [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profDir,
+  ]);
+  const secs = Math.min(DURATION, 5);
+  for (const s of SIZES) {
+    await get(edgePort, `/${s}.bin`);
+    const h = hitCheck('edgefront', (await get(edgePort, `/${s}.bin`)).headers);
+    if (!h.ok) throw new Error(`edgefront /${s}.bin: not a hit (${h.shown})`);
+    const o0 = await originRequests(originPort);
+    log(`profiling: wrk -c${CONNS} ${secs}s /${s}.bin (hits) against edgefront`);
+    const r = parseWrk(
+      await wrk(['-t1', `-c${CONNS}`, `-d${secs}s`, `http://127.0.0.1:${edgePort}/${s}.bin`], 30_000),
+    );
+    log(
+      `  ${r.rps.toFixed(0)} req/s under the profiler, origin reqs ${(await originRequests(originPort)) - o0 - 1}`,
+    );
+  }
+  const child = edge.child;
+  child.kill('SIGTERM');
+  for (let i = 0; i < 100 && child.exitCode === null; i++) await sleep(100);
+  const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  if (!file) throw new Error(`no .cpuprofile written in ${profDir} (edgefront exit ${child.exitCode})`);
+  const dest = join(
+    REPO,
+    'bench',
+    'results',
+    `cache-profile-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`,
+  );
+  mkdirSync(dest, { recursive: true });
+  const prof = readFileSync(join(profDir, file), 'utf8');
+  writeFileSync(join(dest, 'edgefront.cpuprofile'), prof);
+  const summary = summarizeProfile(JSON.parse(prof), 40);
+  writeFileSync(join(dest, 'top.txt'), summary);
+  process.stdout.write(`${summary}\n`);
+  log(`profile: ${dest}/edgefront.cpuprofile`);
+  return 0;
+}
+
+main().then(
+  async (code) => {
+    await cleanup();
+    process.exit(code);
+  },
+  async (err) => {
+    log(`ERROR: ${err instanceof Error ? err.message : String(err)}`);
+    for (const s of started) {
+      if (s.child.exitCode !== null || s.child.signalCode !== null)
+        log(
+          `${s.name} exited (${s.child.exitCode ?? s.child.signalCode}); its last output:\n${s.output().slice(-3000)}`,
+        );
+    }
+    await cleanup();
+    process.exit(1);
+  },
+);
