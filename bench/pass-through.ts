@@ -7,24 +7,31 @@
  *   DURATION=5 SIZES=1k RUNS=2 npm run bench
  *   PROFILE=1 npm run bench          # instead: a short --cpu-prof run of edgefront, then its top functions
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './cpuprofile-top.js';
+import {
+  CLK_TCK,
+  cleanup,
+  coreTicks,
+  freePort,
+  get,
+  initBench,
+  log,
+  parseWrk,
+  portOpen,
+  sleep,
+  start,
+  started,
+  treeTicks,
+  WORK,
+  type WrkResult,
+  which,
+  wrk,
+} from './lib.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CONF = join(REPO, 'bench', 'conf');
@@ -44,13 +51,6 @@ const ALL_TARGETS = ['direct', 'nginx', 'edgefront'] as const;
 type Target = (typeof ALL_TARGETS)[number];
 const TARGETS = ALL_TARGETS.filter((t) => (env.TARGETS ?? ALL_TARGETS.join(' ')).split(/\s+/).includes(t));
 
-interface WrkResult {
-  rps: number;
-  p50: number; // ms
-  p99: number; // ms
-  errors: number;
-  non2xx: number;
-}
 interface Row extends WrkResult {
   run: number;
   target: Target;
@@ -60,16 +60,7 @@ interface Row extends WrkResult {
   serverCore: number; // % busy of SERVER_CPU (includes the origin for proxies)
 }
 
-const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // ---- prerequisites -----------------------------------------------------------
-function which(cmd: string): string | null {
-  for (const dir of `${env.PATH ?? ''}:/usr/sbin:/sbin`.split(':')) {
-    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
-  }
-  return null;
-}
 const NGINX = which('nginx');
 const WRK = which('wrk');
 const TASKSET = which('taskset');
@@ -92,200 +83,7 @@ for (const s of SIZES) {
 }
 // this script and the wrk it starts stay off the server core
 execFileSync(TASKSET!, ['-cp', CLIENT_CPU, String(process.pid)], { stdio: 'ignore' });
-
-// ---- processes: started by PID, stopped by PID ------------------------------
-const WORK = mkdtempSync(join(tmpdir(), 'edgefront-bench-'));
-const started: { name: string; child: ChildProcess; kids: string[]; output: () => string }[] = [];
-
-function childrenOf(pid: number): string[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((t) =>
-      readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean),
-    );
-  } catch {
-    return [];
-  }
-}
-function comm(pid: string): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
-
-async function stop(entry: (typeof started)[number]): Promise<void> {
-  const { child } = entry;
-  const pid = child.pid!;
-  const kids = childrenOf(pid).map((k) => `${k}:${comm(k)}`);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
-    if (child.exitCode === null && child.signalCode === null) {
-      log(`${entry.name} (pid ${pid}) ignored TERM; sending KILL`);
-      child.kill('SIGKILL');
-    }
-  }
-  // leftover children (nginx worker), only if still the same process
-  for (const k of [...entry.kids, ...kids]) {
-    const [kpid, kcomm] = k.split(':');
-    if (comm(kpid) === kcomm) {
-      try {
-        process.kill(Number(kpid), 'SIGKILL');
-      } catch {}
-    }
-  }
-}
-
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const entry of [...started].reverse()) await stop(entry);
-    if (started.length) log(`stopped: ${started.map((s) => `${s.name}(${s.child.pid})`).join(' ')}`);
-    if (env.KEEP_WORK === '1') log(`work dir kept: ${WORK}`);
-    else rmSync(WORK, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    log(`${sig}: stopping`);
-    cleanup().then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', method: 'HEAD', agent: false }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
-async function start(name: string, cmd: string, args: string[], ready: (output: string) => Promise<boolean>) {
-  const logFile = join(WORK, `${name}.log`);
-  const child = spawn(TASKSET!, ['-c', SERVER_CPU, cmd, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: WORK,
-  });
-  let output = '';
-  const entry = { name, child, kids: [] as string[], output: () => output };
-  started.push(entry);
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 100_000) output = output.slice(-50_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      writeFileSync(logFile, output);
-      throw new Error(`${name} exited during start:\n${output}`);
-    }
-    if (await ready(output)) {
-      entry.kids = childrenOf(child.pid!).map((k) => `${k}:${comm(k)}`);
-      log(`started ${name} pid ${child.pid}`);
-      return { child };
-    }
-    await sleep(100);
-  }
-  throw new Error(`${name} did not become ready:\n${output}`);
-}
-
-// ---- HTTP checks -------------------------------------------------------------
-function get(port: number, path: string) {
-  return new Promise<{ status: number; bytes: number; headers: Record<string, unknown> }>(
-    (resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => {
-          bytes += d.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, headers: res.headers }));
-        res.on('error', reject);
-      });
-      req.setTimeout(5000, () => req.destroy(new Error(`GET 127.0.0.1:${port}${path} timed out`)));
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
-
-// ---- measuring ---------------------------------------------------------------
-function wrk(args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TASKSET!, ['-c', CLIENT_CPU, WRK!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`wrk ${args.join(' ')} exited ${code}:\n${out}`));
-    });
-  });
-}
-
-function toMs(s: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s);
-  if (!m) return Number.NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
-}
-
-export function parseWrk(out: string): WrkResult {
-  const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? Number.NaN),
-    p50: pct('50'),
-    p99: pct('99'),
-    errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-  };
-}
-
-const CLK_TCK = 100;
-function treeTicks(pid: number): number {
-  let total = 0;
-  for (const p of [String(pid), ...childrenOf(pid)]) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return total;
-}
-function coreTicks(cpu: string): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`cpu${cpu} `))!;
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = v[3] + v[4];
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
+initBench({ workPrefix: 'edgefront-bench-', serverCpu: SERVER_CPU, clientCpu: CLIENT_CPU });
 
 // ---- formatting ----------------------------------------------------------------
 const median = (xs: number[]) => {
