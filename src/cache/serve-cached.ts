@@ -4,6 +4,7 @@
  * answered 206 with Content-Range (416 when unsatisfiable, the full 200 when the Range header
  * is malformed or asks for several ranges), and HEAD sharing GET's entry.
  */
+import { copyHeaders } from '../edge/copy-headers.js';
 import type { EdgeResponse, ViewerRequest } from '../edge/exchange.js';
 import type { CacheEntry } from './types.js';
 
@@ -28,14 +29,15 @@ export function responseFromEntry(entry: CacheEntry, req: ViewerRequest, nowMs: 
     }
     return { status: 304, headers, body: null };
   }
-  const headers: Record<string, string | string[]> = { ...entry.headers, age };
+  const headers = copyHeaders(entry.headers);
+  headers.age = age;
   const range = entry.status === 200 ? header(req, 'range') : undefined;
   if (range !== undefined && ifRangeMatches(entry, req)) {
     const parsed = parseRange(range, entry.size);
     if (parsed === 'unsatisfiable') {
       return {
         status: 416,
-        headers: { ...headers, 'content-range': `bytes */${entry.size}`, 'content-length': '0' },
+        headers: Object.assign(headers, { 'content-range': `bytes */${entry.size}`, 'content-length': '0' }),
         body: null,
       };
     }
@@ -51,7 +53,14 @@ export function responseFromEntry(entry: CacheEntry, req: ViewerRequest, nowMs: 
     }
   }
   headers['content-length'] = String(entry.size);
-  return { status: entry.status, headers, body: entry.buffer ?? entry.readBody() };
+  return {
+    status: entry.status,
+    headers,
+    body: entry.buffer ?? entry.readBody(),
+    // Stored headers hold no hop-by-hop fields (src/edge/cache-entry-meta.ts); without
+    // Set-Cookie and Vary, which depend on the behavior, viewer-response has nothing to filter.
+    viewerSafe: headers['set-cookie'] === undefined && headers.vary === undefined,
+  };
 }
 
 function header(req: ViewerRequest, name: string): string | undefined {

@@ -6,6 +6,7 @@ import { parseCacheControl } from '../cache/cache-control.js';
 import { edgeFreshness, type Freshness } from '../cache/ttl.js';
 import type { CacheEntryMeta } from '../cache/types.js';
 import type { Exchange } from './exchange.js';
+import { HOP_BY_HOP, namedByConnection } from './origin-headers.js';
 
 export function freshnessOf(
   ex: Exchange,
@@ -52,20 +53,17 @@ export function entryMeta(
 }
 
 /**
- * `Cache-Control: no-cache="Set-Cookie"` caches the body but not the cookie (caching.md §2.2);
- * Cache-Tag is edgefront's own purge metadata, kept out of what viewers see from the cache too.
+ * `Cache-Control: no-cache="Set-Cookie"` caches the body but not the cookie (caching.md §2.2).
+ * Hop-by-hop headers (and those the origin's Connection header names) and Content-Length (the
+ * stored size is authoritative) are never stored, so a hit can skip viewer-response's filter
+ * (`viewerSafe` in src/cache/serve-cached.ts).
  */
 function storableHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
   const fields = parseCacheControl(headers['cache-control']).noCacheFields;
+  const connectionNamed = namedByConnection(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
-    if (
-      name === 'content-length' ||
-      name === 'transfer-encoding' ||
-      name === 'connection' ||
-      name === 'keep-alive'
-    )
-      continue;
+    if (name === 'content-length' || HOP_BY_HOP.has(name) || connectionNamed?.has(name)) continue;
     if (fields.includes(name)) continue;
     out[name] = headers[name];
   }

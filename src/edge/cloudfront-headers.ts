@@ -4,7 +4,7 @@
  * (Country, City, …) and ASN need an IP database edgefront does not ship: like CloudFront
  * for an unknown location, they are simply not added.
  */
-import type { ViewerRequest } from './exchange.js';
+import { Exchange, type ViewerRequest } from './exchange.js';
 
 const MOBILE = /Mobi|iPhone|iPod|Android.*Mobile|BlackBerry|Windows Phone|Opera Mini|IEMobile/i;
 const TABLET = /iPad|Tablet|Kindle|Silk|PlayBook|Android(?!.*Mobile)/i;
@@ -27,9 +27,9 @@ export function cloudFrontHeaderValue(name: string, req: ViewerRequest): string 
         ? `${req.tls.version}:${req.tls.cipher}:${req.tls.resumed ? 'sessionResumed' : 'fullHandshake'}`
         : undefined;
     case 'cloudfront-viewer-header-order':
-      return req.headerNames.join(':').slice(0, 7680);
+      return Exchange.viewerHeaderNames(req).join(':').slice(0, 7680);
     case 'cloudfront-viewer-header-count':
-      return String(req.headerNames.length);
+      return String(Exchange.viewerHeaderNames(req).length);
     case 'cloudfront-is-desktop-viewer':
     case 'cloudfront-is-mobile-viewer':
     case 'cloudfront-is-tablet-viewer':

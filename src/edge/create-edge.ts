@@ -119,6 +119,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       clock,
       pop,
       viaHost,
+      viewerVia: `1.1 ${viaHost} (CloudFront)`,
       cache,
       httpsPort: listening?.https ? Number(listening.https.port) : options.httpsPort,
     };

@@ -22,8 +22,12 @@ export interface ViewerRequest {
   readonly query: string;
   /** Lowercase names, as node:http gives them; HTTP/2 pseudo-headers removed. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** Header names in the order received (for CloudFront-Viewer-Header-Order). */
-  readonly headerNames: readonly string[];
+  /**
+   * Names and values alternating, in the order received, as node:http's `rawHeaders` (HTTP/2
+   * pseudo-headers may be included): for CloudFront-Viewer-Header-Order/-Count, read only
+   * when a policy asks for them (see `viewerHeaderNames`).
+   */
+  readonly rawHeaders: readonly string[];
   readonly body: Readable | null;
   readonly protocol: 'http' | 'https';
   readonly httpVersion: HttpVersion;
@@ -38,6 +42,11 @@ export interface EdgeResponse {
   /** Lowercase names; `set-cookie` may be an array. */
   headers: Record<string, string | string[]>;
   body: Readable | Buffer | null;
+  /**
+   * The headers hold nothing viewer-response has to filter (hop-by-hop, Set-Cookie, Vary), so
+   * it only adds its own: set for cache hits whose stored headers allow it (the hot path).
+   */
+  viewerSafe?: boolean;
 }
 
 /** CloudFront's result types, as they appear in `X-Cache: <type> from cloudfront` and in logs. */
@@ -62,6 +71,8 @@ export interface EdgeRuntime {
   readonly pop: string;
   /** `<32 hex>.cloudfront.net`, fixed per node, used in both Via headers. */
   readonly viaHost: string;
+  /** `1.1 <viaHost> (CloudFront)`: the Via header toward viewers. */
+  readonly viewerVia: string;
   /** The HTTPS listener's port, for redirect-to-https Location headers (undefined: none). */
   readonly httpsPort: number | undefined;
   /** The cache (memory and disk tiers, invalidations, collapsing); shared across reloads. */
@@ -100,6 +111,14 @@ export class Exchange {
   ) {
     this.startedAtMs = runtime.clock.now();
     this.originPath = request.path;
+  }
+
+  /** Viewer header names in the order received, without HTTP/2 pseudo-headers. */
+  static viewerHeaderNames(req: ViewerRequest): string[] {
+    const names: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58 /* : */) names.push(raw[i]);
+    return names;
   }
 
   header(name: string): string | undefined {

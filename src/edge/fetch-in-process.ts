@@ -13,22 +13,22 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 export async function fetchInProcess(runtime: EdgeRuntime, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
-  const names: string[] = [];
+  const raw: string[] = [];
+  if (!request.headers.has('host')) {
+    headers.host = url.host;
+    raw.push('host', url.host);
+  }
   request.headers.forEach((value, name) => {
     headers[name] = value;
-    names.push(name);
+    raw.push(name, value);
   });
-  if (!headers.host) {
-    headers.host = url.host;
-    names.unshift('host');
-  }
   const body = request.body ? Readable.fromWeb(request.body as WebReadableStream<Uint8Array>) : null;
   const exchange = new Exchange(runtime, {
     method: request.method,
     path: url.pathname,
     query: url.search.slice(1),
     headers,
-    headerNames: names,
+    rawHeaders: raw,
     body,
     protocol: url.protocol === 'https:' ? 'https' : 'http',
     httpVersion: '1.1',
@@ -37,8 +37,9 @@ export async function fetchInProcess(runtime: EdgeRuntime, request: Request): Pr
   });
   let answer: Response | undefined;
   await runExchange(exchange, {
-    async send(response) {
+    send(response) {
       answer = toWebResponse(response);
+      return undefined;
     },
   });
   return answer!;

@@ -16,10 +16,12 @@ type AnyResponse = ServerResponse | Http2ServerResponse;
 
 export function handleNodeRequest(runtime: EdgeRuntime, req: AnyRequest, res: AnyResponse): void {
   const exchange = new Exchange(runtime, viewerRequestFrom(req));
-  runExchange(exchange, nodeSink(res)).catch((err) => {
+  try {
+    runExchange(exchange, nodeSink(res))?.catch((err) => res.destroy(err));
+  } catch (err) {
     // Only a broken viewer connection ends up here; the lifecycle already answered errors.
-    res.destroy(err);
-  });
+    res.destroy(err as Error);
+  }
 }
 
 function viewerRequestFrom(req: AnyRequest): ViewerRequest {
@@ -38,9 +40,6 @@ function viewerRequestFrom(req: AnyRequest): ViewerRequest {
   const encrypted = socket.encrypted === true;
   const isHttp2 = req.httpVersionMajor === 2;
   let headers = req.headers as Record<string, string | string[] | undefined>;
-  const names: string[] = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58 /* : */) names.push(raw[i]);
   if (isHttp2) {
     headers = {};
     for (const name in req.headers) if (name.charCodeAt(0) !== 58) headers[name] = req.headers[name];
@@ -58,7 +57,7 @@ function viewerRequestFrom(req: AnyRequest): ViewerRequest {
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
     headers,
-    headerNames: names,
+    rawHeaders: req.rawHeaders,
     body: hasBody ? (req as Readable) : null,
     protocol: encrypted ? 'https' : 'http',
     httpVersion: (isHttp2 ? '2.0' : req.httpVersion === '1.0' ? '1.0' : '1.1') as HttpVersion,
@@ -76,10 +75,10 @@ function viewerRequestFrom(req: AnyRequest): ViewerRequest {
 
 function nodeSink(res: AnyResponse): ViewerSink {
   return {
-    async send(response, ex) {
+    send(response, ex) {
       if (isGone(res)) {
         destroyBody(response.body); // the viewer left while the origin was answering
-        return;
+        return undefined;
       }
       if (ex.closeConnection && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
       if (!ex.request.body) {
@@ -94,8 +93,9 @@ function nodeSink(res: AnyResponse): ViewerSink {
       } else if (Buffer.isBuffer(body)) {
         res.end(body);
       } else {
-        await pipeBody(body, res);
+        return pipeBody(body, res);
       }
+      return undefined;
     },
   };
 }

@@ -82,6 +82,17 @@ export function originRequestHeaders(
 }
 
 /** Header names the Connection header lists (RFC 9110 §7.6.1), beyond keep-alive/close. */
+/** Hop-by-hop response headers (RFC 9110 §7.6.1): never stored, never passed on. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+  'te',
+]);
+
 export function namedByConnection(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
   let named: Set<string> | undefined;

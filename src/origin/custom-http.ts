@@ -4,9 +4,11 @@
  * ConnectionAttempts retries and error mapping (§5). Redirects are returned, never
  * followed (§8). Request and response bodies stream; nothing is buffered.
  */
+
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
+import { copyHeaders } from '../edge/copy-headers.js';
 import type { OriginModel } from '../model/types.js';
 import { type DestinationPlan, planDestination, poolKey } from './destination.js';
 import { classifyFailure, isRetryable, toEdgeError } from './origin-errors.js';
@@ -61,7 +63,9 @@ export class CustomHttpOrigin {
     const idempotent = method === 'GET' || method === 'HEAD';
     const path = plan.pathPrefix === '' ? request.path : plan.pathPrefix + request.path;
     const headers =
-      plan.hostHeader === undefined ? request.headers : { ...request.headers, host: plan.hostHeader };
+      plan.hostHeader === undefined
+        ? request.headers
+        : Object.assign(copyHeaders(request.headers), { host: plan.hostHeader });
     const deferred = request.body ? new DeferredBody(request.body) : undefined;
     const body = (deferred ?? null) as Readable | null;
 

@@ -9,6 +9,7 @@
  */
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
+import { copyHeaders } from '../copy-headers.js';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 
@@ -33,7 +34,7 @@ export function cacheStore(ex: Exchange): Next {
     done?.();
     return 'viewer-response';
   }
-  const headers = { ...response.headers };
+  const headers = copyHeaders(response.headers);
   const status = response.status;
   const cache = ex.runtime.cache;
   const finish = (body: Buffer) => {

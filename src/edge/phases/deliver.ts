@@ -6,11 +6,11 @@ import type { Exchange } from '../exchange.js';
 import type { ViewerSink } from '../lifecycle.js';
 import { destroyBody } from './origin-response.js';
 
-export async function deliver(ex: Exchange, sink: ViewerSink): Promise<void> {
+export function deliver(ex: Exchange, sink: ViewerSink): Promise<void> | undefined {
   const response = ex.response!;
   if (ex.request.method === 'HEAD' || response.status === 204 || response.status === 304) {
     destroyBody(response.body);
     response.body = null;
   }
-  await sink.send(response, ex);
+  return sink.send(response, ex);
 }

@@ -4,7 +4,9 @@
  * else gets CloudFront's generated error page. Internal errors are logged with the request id
  * and never shown to the viewer.
  */
+
 import { EDGE_ERRORS, type EdgeError } from '../../errors.js';
+import { copyHeaders } from '../copy-headers.js';
 import { errorPage } from '../error-page.js';
 import type { EdgeResponse, Exchange } from '../exchange.js';
 import { behaviorFor } from '../route.js';
@@ -48,7 +50,7 @@ export async function customErrorPage(ex: Exchange, status: number): Promise<Edg
       }),
     );
     const ok = page.status >= 200 && page.status < 300;
-    const headers = { ...page.headers };
+    const headers = copyHeaders(page.headers);
     delete headers['content-range'];
     return { status: ok ? (custom.ResponseCode ?? status) : page.status, headers, body: page.body };
   } catch {

@@ -5,11 +5,13 @@
  * directive — for ErrorCachingMinTTL (10 s); stale-while-revalidate serves at once and
  * refreshes in the background. `must-revalidate` turns stale serving off (ttl.ts).
  */
+
 import { parseCacheControl } from '../../cache/cache-control.js';
 import { DEFAULT_ERROR_CACHING_MIN_TTL } from '../../cache/ttl.js';
 import type { CacheEntry, CacheEntryMeta } from '../../cache/types.js';
 import type { OriginRequest, OriginResponse } from '../../origin/types.js';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
+import { copyHeaders } from '../copy-headers.js';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 import { serveHit } from './cache-lookup.js';
@@ -18,7 +20,7 @@ import { destroyBody } from './origin-response.js';
 
 /** Replaces the viewer's validators with the stored entry's (§2.4 step 1). */
 export function withValidators(request: OriginRequest, entry: CacheEntry): OriginRequest {
-  const headers = { ...request.headers };
+  const headers = copyHeaders(request.headers);
   delete headers['if-none-match'];
   delete headers['if-modified-since'];
   delete headers['if-match'];

@@ -6,20 +6,23 @@
  */
 import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
-import { namedByConnection } from '../origin-headers.js';
+import { HOP_BY_HOP, namedByConnection } from '../origin-headers.js';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'trailer',
-  'upgrade',
-  'te',
-]);
+/** `X-Cache` values, built once instead of per response. */
+const X_CACHE: Record<string, string> = {};
 
 export function viewerResponse(ex: Exchange): 'deliver' {
   const response = ex.response!;
+  const runtime = ex.runtime;
+  if (response.viewerSafe === true) {
+    // A cache hit whose stored headers need no filtering: the hot path only adds its own.
+    const headers = response.headers;
+    headers.via = runtime.viewerVia;
+    headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
+    headers['x-amz-cf-pop'] = runtime.pop;
+    headers['x-amz-cf-id'] = ex.requestId;
+    return 'deliver';
+  }
   const plan = ex.behavior && ex.result !== 'Redirect' ? forwardingPlan(ex.behavior) : undefined;
   // One pass into a fresh object: deleting keys from the origin's object would slow every
   // later access to it (V8 dictionary mode).
@@ -40,12 +43,17 @@ export function viewerResponse(ex: Exchange): 'deliver' {
     headers[name] = Array.isArray(value) && name !== 'set-cookie' ? value.join(', ') : value;
   }
   response.headers = headers;
-  const runtime = ex.runtime;
-  headers.via = `1.1 ${runtime.viaHost} (CloudFront)`;
-  headers['x-cache'] = `${ex.result} from cloudfront`;
+  headers.via = runtime.viewerVia;
+  headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
   headers['x-amz-cf-pop'] = runtime.pop;
   headers['x-amz-cf-id'] = ex.requestId;
   return 'deliver';
+}
+
+function xCache(result: string): string {
+  const value = `${result} from cloudfront`;
+  X_CACHE[result] = value;
+  return value;
 }
 
 /**

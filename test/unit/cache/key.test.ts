@@ -94,7 +94,7 @@ function req(
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
     headers: { host: 'a.example.com', ...headers },
-    headerNames: Object.keys(headers),
+    rawHeaders: Object.entries(headers).flat(2),
     body: null,
     protocol: 'https',
     httpVersion: '1.1',
