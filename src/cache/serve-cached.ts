@@ -32,7 +32,7 @@ export function responseFromEntry(entry: CacheEntry, req: ViewerRequest, nowMs: 
   const headers = copyHeaders(entry.headers);
   headers.age = age;
   const range = entry.status === 200 ? header(req, 'range') : undefined;
-  if (range !== undefined && ifRangeMatches(entry, req)) {
+  if (range !== undefined && ifRangeMatchesEntry(entry, req)) {
     const parsed = parseRange(range, entry.size);
     if (parsed === 'unsatisfiable') {
       return {
@@ -90,13 +90,26 @@ function opaque(tag: string): string {
   return tag.startsWith('W/') ? tag.slice(2) : tag;
 }
 
+function ifRangeMatchesEntry(entry: CacheEntry, req: ViewerRequest): boolean {
+  const etag = entry.headers.etag;
+  const lastModified = entry.headers['last-modified'];
+  return ifRangeMatches(
+    typeof etag === 'string' ? etag : undefined,
+    typeof lastModified === 'string' ? lastModified : undefined,
+    header(req, 'if-range'),
+  );
+}
+
 /** If-Range: the range applies only while the validator still matches (strong ETag or date). */
-function ifRangeMatches(entry: CacheEntry, req: ViewerRequest): boolean {
-  const ifRange = header(req, 'if-range');
+export function ifRangeMatches(
+  etag: string | undefined,
+  lastModified: string | undefined,
+  ifRange: string | undefined,
+): boolean {
   if (ifRange === undefined) return true;
   if (ifRange.startsWith('"') || ifRange.startsWith('W/'))
-    return ifRange === entry.headers.etag && !ifRange.startsWith('W/');
-  return ifRange === entry.headers['last-modified'];
+    return ifRange === etag && !ifRange.startsWith('W/');
+  return ifRange === lastModified;
 }
 
 /**

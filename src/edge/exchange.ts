@@ -102,6 +102,11 @@ export class Exchange {
   collapseDone: (() => void) | undefined;
   /** The status the origin answered (before a custom error page replaced it). */
   originStatus: number | undefined;
+  /**
+   * A GET with Range on a cacheable miss: the origin is asked for the whole object and the
+   * edge applies the range (src/edge/range-response.ts).
+   */
+  widenedRange = false;
   /** InvalidationLog sequence taken when the origin request was sent. */
   originSequence = 0;
 

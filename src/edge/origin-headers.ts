@@ -40,6 +40,8 @@ export function originRequestHeaders(
     if (name.startsWith('x-edge-') || name.startsWith('cloudfront-')) continue;
     if (connectionNamed?.has(name)) continue; // hop-by-hop by the viewer's Connection header
     if (options.isErrorPage && isViewerRequestSpecific(name)) continue;
+    // The edge asks for the whole object and applies the viewer's range itself.
+    if (ex.widenedRange && (name === 'range' || name === 'if-range' || name === 'request-range')) continue;
     if (ALWAYS_FORWARDED.has(name) || forwardsHeader(plan, name)) {
       out[name] = Array.isArray(value) ? value.join(', ') : value;
     }

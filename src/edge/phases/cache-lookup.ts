@@ -14,6 +14,7 @@ import type { CacheEntry } from '../../cache/types.js';
 import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
 import type { Next } from '../lifecycle.js';
+import { widensRange } from '../range-response.js';
 import { refreshInBackground } from './revalidate.js';
 
 export function cacheLookup(ex: Exchange): Next | Promise<Next> {
@@ -39,8 +40,10 @@ function afterLookup(ex: Exchange, key: string, entry: CacheEntry | undefined): 
       return serveHit(ex, entry, 'Hit');
     }
     ex.stale = entry;
+    ex.widenedRange = widensRange(ex);
     return 'origin-request';
   }
+  ex.widenedRange = widensRange(ex);
   if (forwardingPlan(ex.behavior!).cookie !== null) return 'origin-request'; // §3.4: no collapsing
   const collapse = ex.runtime.cache.collapse(key);
   if ('done' in collapse) {

@@ -3,8 +3,10 @@
  * (src/cache/ttl.ts: status, method, Cache-Control/Expires against Min/Default/MaxTTL) while
  * the body streams to the viewer: chunks are collected on the side and the entry is written
  * only when the body ended complete (a viewer that hangs up, an origin that drops the
- * connection or a Content-Length mismatch stores nothing: caching.md §3.5). Responses to
- * Range requests and HEAD are not stored; a collapsed miss's waiters are released once the
+ * connection or a Content-Length mismatch stores nothing: caching.md §3.5). HEAD responses
+ * and 206s (ranges the origin applied: caching disabled) are not stored; a Range request on a
+ * cacheable miss asked the origin for the whole object, which is stored
+ * (src/edge/range-response.ts); a collapsed miss's waiters are released once the
  * entry is written or known not to be. → 'viewer-response'.
  */
 import { pipeline, type Readable, Transform } from 'node:stream';
@@ -22,7 +24,7 @@ export function cacheStore(ex: Exchange): Next {
     response !== undefined &&
     ex.originStatus !== undefined &&
     ex.request.method !== 'HEAD' &&
-    ex.request.headers.range === undefined &&
+    response.status !== 206 &&
     (ex.result === 'Miss' || ex.result === 'Error');
   if (!stores) {
     done?.();

@@ -7,6 +7,7 @@
 import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
 import { HOP_BY_HOP, namedByConnection } from '../origin-headers.js';
+import { applyWidenedRange } from '../range-response.js';
 
 /** `X-Cache` values, built once instead of per response. */
 const X_CACHE: Record<string, string> = {};
@@ -23,6 +24,7 @@ export function viewerResponse(ex: Exchange): 'deliver' {
     headers['x-amz-cf-id'] = ex.requestId;
     return 'deliver';
   }
+  if (ex.widenedRange) applyWidenedRange(ex);
   const plan = ex.behavior && ex.result !== 'Redirect' ? forwardingPlan(ex.behavior) : undefined;
   // One pass into a fresh object: deleting keys from the origin's object would slow every
   // later access to it (V8 dictionary mode).

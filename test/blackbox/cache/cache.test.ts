@@ -218,6 +218,97 @@ test('cached objects answer conditional requests with 304 and ranges with 206 or
   assert.equal(c.origin.hits, 1);
 });
 
+test('a Range miss asks the origin for the whole object, stores it, and answers the range', async (t) => {
+  const c = await cachedEdge(
+    t,
+    body('0123456789', { 'cache-control': 'max-age=60', 'content-length': '10' }),
+  );
+  const first = await c.get('/r', { range: 'bytes=2-5' });
+  assert.equal(first.status, 206);
+  assert.equal(first.headers.get('x-cache'), 'Miss from cloudfront');
+  assert.equal(first.headers.get('content-range'), 'bytes 2-5/10');
+  assert.equal(first.headers.get('content-length'), '4');
+  assert.equal(await first.text(), '2345');
+  assert.equal(c.origin.requests[0].headers.range, undefined, 'the origin is asked for the whole object');
+  const later = await c.get('/r', { range: 'bytes=7-' });
+  assert.equal(later.headers.get('x-cache'), 'Hit from cloudfront');
+  assert.equal(await later.text(), '789');
+  const whole = await c.get('/r');
+  assert.equal(await whole.text(), '0123456789');
+  assert.equal(c.origin.hits, 1);
+
+  const beyond = await c.get('/r2', { range: 'bytes=50-' });
+  assert.equal(beyond.status, 416);
+  assert.equal(beyond.headers.get('content-range'), 'bytes */10');
+  assert.equal((await c.get('/r2')).headers.get('x-cache'), 'Hit from cloudfront', 'the 200 was stored');
+
+  const stale = await c.get('/r3', { range: 'bytes=0-1', 'if-range': '"other"' });
+  assert.equal(stale.status, 200, 'If-Range that does not match: the whole object');
+  assert.equal(await stale.text(), '0123456789');
+  const multi = await c.get('/r4', { range: 'bytes=0-1,4-5' });
+  assert.equal(multi.status, 200);
+  assert.equal(c.origin.hits, 4);
+
+  // An origin answering chunked (no length known): the viewer gets the entire object (§3.2).
+  c.setHandler(body('0123456789', { 'cache-control': 'max-age=60' }));
+  const chunked = await c.get('/r5', { range: 'bytes=2-5' });
+  assert.equal(chunked.status, 200);
+  assert.equal(await chunked.text(), '0123456789');
+  assert.equal((await c.get('/r5', { range: 'bytes=2-5' })).status, 206, 'then ranges from the cache');
+});
+
+test('a Range miss on a streamed object sends the range as it arrives and still caches it all', async (t) => {
+  const size = 300_000;
+  const payload = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) payload[i] = i % 251;
+  const c = await cachedEdge(t, (_req, res) => {
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
+      'cache-control': 'max-age=60',
+    });
+    // Several writes, so the edge sees several chunks.
+    for (let at = 0; at < size; at += 16_384) res.write(payload.subarray(at, at + 16_384));
+    res.end();
+  });
+  const ranged = await c.get('/big', { range: 'bytes=100000-100099' });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get('content-range'), `bytes 100000-100099/${size}`);
+  assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), payload.subarray(100_000, 100_100));
+  // The rest keeps streaming into the cache after the viewer's bytes were sent.
+  let hit: Response | undefined;
+  for (let i = 0; i < 200; i++) {
+    hit = await c.get('/big');
+    if (hit.headers.get('x-cache') === 'Hit from cloudfront') break;
+    await hit.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(hit!.headers.get('x-cache'), 'Hit from cloudfront');
+  assert.deepEqual(Buffer.from(await hit!.arrayBuffer()), payload);
+});
+
+test('without caching, a Range goes to the origin as sent and its 206 is passed on, not stored', async (t) => {
+  const c = await cachedEdge(
+    t,
+    (req, res) => {
+      res.writeHead(206, {
+        'content-type': 'text/plain',
+        'content-range': 'bytes 0-1/10',
+        'content-length': '2',
+        'x-seen-range': String(req.headers.range),
+      });
+      res.end('01');
+    },
+    'CachingDisabled',
+  );
+  const ranged = await c.get('/p', { range: 'bytes=0-1' });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get('x-seen-range'), 'bytes=0-1');
+  assert.equal(await ranged.text(), '01');
+  await (await c.get('/p', { range: 'bytes=0-1' })).text();
+  assert.equal(c.origin.hits, 2);
+});
+
 test('edge.purge invalidates by path, wildcard and tag; the next request is a Miss', async (t) => {
   const c = await cachedEdge(t, (req, res) => {
     body(String(req.url), {
