@@ -61,17 +61,54 @@ export interface DiskStoreOptions {
 
 /** A streaming write of one entry; it becomes visible only when `commit` resolves true. */
 export interface DiskEntryWriter {
-  /** Queues a chunk (not copied: do not reuse it). False when the caller should await drain(). */
+  /**
+   * Queues a chunk (not copied: do not reuse it). False when the caller should wait
+   * (whenWritable() to keep streaming, drain() to wait for everything).
+   */
   write(chunk: Buffer): boolean;
   /** Resolves when every queued chunk is on its way to disk. */
   drain(): Promise<void>;
+  /**
+   * Resolves once the queue is below its low-water mark (or the write failed): a stream keeps
+   * flowing while earlier chunks are still being written, instead of stopping until all are.
+   */
+  whenWritable(): Promise<void>;
   /** Completes the entry with its final metadata (`size` must equal the bytes written). */
   commit(finalMeta: CacheEntryMeta): Promise<boolean>;
   /** Drops the entry; nothing becomes visible and the temp file is removed. */
   abort(): void;
   /** Bytes queued but not yet written (bounded by drain() and `maxBufferedBytes`). */
   readonly bufferedBytes: number;
+  /** Body bytes written to the file so far: what `bodyReader()` can read. */
+  readonly flushedBytes: number;
+  /** The write failed or gave up (disk error, budget, fell behind): commit will store nothing. */
+  readonly failed: boolean;
+  /**
+   * With `beginWrite(meta, { readable: true })`: a read handle on the entry's file while it is
+   * being written (collapsed requests follow the body as it arrives: src/cache/cache-fill.ts).
+   * The handle stays valid after commit (rename) and abort (unlink); the caller closes it.
+   * Undefined when the file could not be opened.
+   */
+  bodyReader(): Promise<BodyFileReader | undefined>;
 }
+
+/** Positional reads of an entry's body from a file handle (offsets are body offsets). */
+export interface BodyFileReader {
+  /** Reads up to `length` bytes at body offset `position`; resolves with the count read. */
+  read(into: Buffer, position: number, length: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface BeginWriteOptions {
+  /** Called after each chunk reaches the file, and when the write fails. */
+  onProgress?: () => void;
+  /** Also open a read handle on the file for `bodyReader()`. */
+  readable?: boolean;
+}
+
+/** `write()` asks the caller to wait above this many queued bytes; whenWritable() resolves below half. */
+const WRITE_HIGH_WATER_BYTES = 1024 * 1024;
+const WRITE_LOW_WATER_BYTES = WRITE_HIGH_WATER_BYTES / 2;
 
 interface DiskRecord {
   meta: CacheEntryMeta;
@@ -375,8 +412,8 @@ export class DiskStore implements CacheStore {
   }
 
   /** Stores a body while it streams (e.g. to the viewer); visible only once committed. */
-  beginWrite(meta: CacheEntryMeta): DiskEntryWriter {
-    return new DiskWriter(this, pickMeta(meta), this.nextSeq());
+  beginWrite(meta: CacheEntryMeta, options: BeginWriteOptions = {}): DiskEntryWriter {
+    return new DiskWriter(this, pickMeta(meta), this.nextSeq(), undefined, undefined, true, options);
   }
 
   async update(meta: CacheEntryMeta): Promise<void> {
@@ -422,6 +459,11 @@ export class DiskStore implements CacheStore {
 
   *entries(): Iterable<CacheEntryMeta> {
     for (const record of this.index.values()) yield record.meta;
+  }
+
+  /** Whether a committed entry exists for `key` (no read, no recency change). */
+  has(key: string): boolean {
+    return this.index.has(key);
   }
 
   async clear(): Promise<void> {
@@ -594,10 +636,14 @@ class DiskWriter implements DiskEntryWriter {
   private readonly hash = createHash('sha1');
   private fh: FileHandle | undefined;
   private chain: Promise<void>;
+  private readonly reader: Promise<BodyFileReader | undefined> | undefined;
+  private readonly onProgress: (() => void) | undefined;
   private written = 0;
   private buffered = 0;
-  private failed = false;
+  private flushed = 0;
+  private hasFailed = false;
   private finished = false;
+  private writable: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly store: DiskStore,
@@ -606,40 +652,88 @@ class DiskWriter implements DiskEntryWriter {
     private readonly basedOn?: DiskRecord,
     headerMeta: CacheEntryMeta = meta,
     slack = true,
+    options: BeginWriteOptions = {},
   ) {
     this.temp = store.tempPath(seq);
     this.headerBytes = reservedHeaderBytes(Buffer.byteLength(JSON.stringify(headerMeta)), slack);
+    this.onProgress = options.onProgress;
     store.writeStarted(meta.key);
-    this.chain = open(this.temp, 'wx').then(
+    const opened = open(this.temp, 'wx').then(
       (fh) => {
         this.fh = fh;
       },
-      () => {
-        this.failed = true;
-      },
+      () => this.fail(),
     );
+    // The read handle is opened before any write is queued behind it, so it exists before a
+    // commit can rename the file (or an abort unlink it).
+    this.reader = options.readable ? opened.then(() => this.openReader()) : undefined;
+    this.chain = this.reader ? this.reader.then(() => {}) : opened;
+  }
+
+  get failed(): boolean {
+    return this.hasFailed;
+  }
+
+  get flushedBytes(): number {
+    return this.flushed;
+  }
+
+  bodyReader(): Promise<BodyFileReader | undefined> {
+    return this.reader ?? Promise.resolve(undefined);
+  }
+
+  private async openReader(): Promise<BodyFileReader | undefined> {
+    if (this.fh === undefined) return undefined;
+    let fh: FileHandle;
+    try {
+      fh = await open(this.temp, 'r');
+    } catch {
+      return undefined;
+    }
+    const offset = this.headerBytes;
+    return {
+      read: async (into, position, length) => (await fh.read(into, 0, length, offset + position)).bytesRead,
+      close: () => fh.close().catch(() => {}),
+    };
+  }
+
+  private fail(): void {
+    if (this.hasFailed) return;
+    this.hasFailed = true;
+    this.releaseWritable();
+    this.onProgress?.();
+  }
+
+  private releaseWritable(): void {
+    const waiting = this.writable;
+    this.writable = undefined;
+    waiting?.resolve();
   }
 
   write(chunk: Buffer): boolean {
-    if (this.failed || this.finished) return false;
+    if (this.hasFailed || this.finished) return false;
     const position = this.headerBytes + this.written;
     this.written += chunk.byteLength;
     this.buffered += chunk.byteLength;
     if (this.buffered > this.store.maxBufferedBytes || position + chunk.byteLength > this.store.budgetBytes) {
-      this.failed = true; // the disk fell behind, or the body can never fit: stop storing it
+      this.fail(); // the disk fell behind, or the body can never fit: stop storing it
       return false;
     }
     this.hash.update(chunk);
     this.chain = this.chain.then(async () => {
-      if (this.failed || this.fh === undefined) return;
+      if (this.hasFailed || this.fh === undefined) return;
       try {
         await writeAll(this.fh, chunk, position);
       } catch {
-        this.failed = true;
+        this.fail();
+        return;
       }
       this.buffered -= chunk.byteLength;
+      this.flushed += chunk.byteLength;
+      if (this.buffered <= WRITE_LOW_WATER_BYTES) this.releaseWritable();
+      this.onProgress?.();
     });
-    return this.buffered < 1024 * 1024;
+    return this.buffered < WRITE_HIGH_WATER_BYTES;
   }
 
   /** Bytes queued but not yet written. */
@@ -651,13 +745,30 @@ class DiskWriter implements DiskEntryWriter {
     return this.chain;
   }
 
+  whenWritable(): Promise<void> {
+    if (this.hasFailed || this.finished || this.buffered <= WRITE_LOW_WATER_BYTES) return Promise.resolve();
+    if (this.writable === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.writable = { promise, resolve };
+    }
+    return this.writable.promise;
+  }
+
   async commit(finalMeta: CacheEntryMeta): Promise<boolean> {
     if (this.finished) return false;
     this.finished = true;
     try {
       await this.chain;
       const meta = pickMeta(finalMeta);
-      if (this.failed || this.fh === undefined || meta.key !== this.meta.key || meta.size !== this.written) {
+      if (
+        this.hasFailed ||
+        this.fh === undefined ||
+        meta.key !== this.meta.key ||
+        meta.size !== this.written
+      ) {
         await this.discard();
         return false;
       }
@@ -680,8 +791,10 @@ class DiskWriter implements DiskEntryWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    this.failed = true;
-    void this.chain.then(() => this.discard()).finally(() => this.store.writeEnded(this.meta.key));
+    this.hasFailed = true;
+    this.releaseWritable();
+    // drain() resolves once the temp file is gone.
+    this.chain = this.chain.then(() => this.discard()).finally(() => this.store.writeEnded(this.meta.key));
   }
 
   private async discard(): Promise<void> {
