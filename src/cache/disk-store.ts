@@ -135,6 +135,9 @@ function pickMeta(meta: CacheEntryMeta, size = meta.size): CacheEntryMeta {
     staleWhileRevalidateUntilMs: meta.staleWhileRevalidateUntilMs,
     staleIfErrorUntilMs: meta.staleIfErrorUntilMs,
     tags: meta.tags,
+    // The invalidation sequence of the origin request: a purge issued while the body was still
+    // arriving must still find the entry dead after it is committed (and after a restart).
+    ...(meta.storedSeq !== undefined && { storedSeq: meta.storedSeq }),
   };
 }
 
@@ -257,6 +260,7 @@ class DiskEntry implements CacheEntry {
   readonly staleWhileRevalidateUntilMs: number;
   readonly staleIfErrorUntilMs: number;
   readonly tags: readonly string[];
+  readonly storedSeq?: number;
   readonly buffer?: Buffer;
 
   constructor(
@@ -276,6 +280,7 @@ class DiskEntry implements CacheEntry {
     this.staleWhileRevalidateUntilMs = meta.staleWhileRevalidateUntilMs;
     this.staleIfErrorUntilMs = meta.staleIfErrorUntilMs;
     this.tags = meta.tags;
+    if (meta.storedSeq !== undefined) this.storedSeq = meta.storedSeq;
     if (buffer !== undefined) this.buffer = buffer;
   }
 
@@ -459,6 +464,17 @@ export class DiskStore implements CacheStore {
 
   *entries(): Iterable<CacheEntryMeta> {
     for (const record of this.index.values()) yield record.meta;
+  }
+
+  /**
+   * Drops the committed entry for `key` if `isDead(meta)` says so. Unlike delete(), writes in
+   * flight are left alone: an invalidated entry must go, but a fill that started after the
+   * invalidation is the fresh copy (stale in-flight writes carry their storedSeq and are found
+   * dead when looked up).
+   */
+  async deleteIf(key: string, isDead: (meta: CacheEntryMeta) => boolean): Promise<void> {
+    const record = this.index.get(key);
+    if (record !== undefined && isDead(record.meta)) await this.dropRecord(record);
   }
 
   /** Whether a committed entry exists for `key` (no read, no recency change). */

@@ -1,22 +1,47 @@
 /**
  * The edge's cache: the memory tier (and the disk tier when `--cache-disk` is set) behind
  * one lookup, the invalidation log checked on every hit, and request collapsing (concurrent
- * misses for one key wait for the first one's origin response: caching.md §3.4).
+ * misses for one key follow the first one's origin response as it arrives: caching.md §3.4,
+ * src/cache/cache-fill.ts).
  * Survives config reloads: keys start with the distribution id, so a reload never mixes
  * distributions, and cached objects stay warm as they do across CloudFront config changes.
  */
 import type { Clock } from '../clock.js';
+import type { CacheFill } from './cache-fill.js';
+import type { DiskStore } from './disk-store.js';
 import { InvalidationLog } from './invalidate.js';
 import { MemoryStore } from './memory-store.js';
-import type { CacheEntry, CacheEntryMeta, CacheStore } from './types.js';
+import type { CacheEntry, CacheEntryMeta } from './types.js';
 
-const DISK_COLLECT_LIMIT_BYTES = 64 * 1024 * 1024;
+/** CloudFront's largest cacheable object (caching.md §3.5: 50 GB). */
+export const MAX_CACHEABLE_BYTES = 50 * 1000 ** 3;
+/** Largest share of the disk budget one object may take: a single object never flushes the rest. */
+const DISK_ENTRY_RATIO = 1 / 4;
 
 export interface EdgeCacheOptions {
   readonly memoryBytes: number;
   readonly clock: Clock;
   /** The disk tier, when configured. */
-  readonly disk?: CacheStore;
+  readonly disk?: DiskStore;
+}
+
+/** Which tier an object of a given length is written to while it streams. */
+export type StoreTier = 'memory' | 'disk';
+
+/** A tier holding a live entry, as /debug/cache reports it. */
+export interface TieredMeta {
+  readonly meta: CacheEntryMeta;
+  /** Where a lookup answers from: memory first. */
+  readonly tier: StoreTier;
+  /** Every tier holding it (memory entries are written through to disk). */
+  readonly tiers: readonly StoreTier[];
+}
+
+/** A collapsed miss in flight: its waiters, and the leader's response once it is being followed. */
+interface InFlight {
+  readonly wait: Promise<CacheFill | undefined>;
+  readonly resolve: (fill: CacheFill | undefined) => void;
+  fill?: CacheFill;
 }
 
 export interface PurgeRequest {
@@ -28,10 +53,10 @@ export interface PurgeRequest {
 
 export class EdgeCache {
   readonly memory: MemoryStore;
-  readonly disk: CacheStore | undefined;
+  readonly disk: DiskStore | undefined;
   readonly invalidations: InvalidationLog;
-  /** Keys with an origin request in flight, and the promise that settles when it is stored (or not). */
-  readonly #inflight = new Map<string, Promise<void>>();
+  /** Keys with an origin request in flight (collapsed forwarding). */
+  readonly #inflight = new Map<string, InFlight>();
 
   constructor(options: EdgeCacheOptions) {
     this.memory = new MemoryStore({ budgetBytes: options.memoryBytes });
@@ -40,14 +65,28 @@ export class EdgeCache {
   }
 
   /**
-   * The largest body collected while it streams to the viewer. With a disk tier, bodies up to
-   * 64 MiB are collected and written whole; larger ones pass through uncached until the
-   * streaming disk writer (DiskStore.beginWrite) is wired into cache-store.
+   * The largest body stored: what the memory tier takes (1/8 of its budget) or, with a disk
+   * tier, a quarter of the disk budget (bodies above the memory limit stream straight to
+   * disk), and never more than CloudFront caches (50 GB).
    */
   get maxStorableBytes(): number {
-    return this.disk
-      ? Math.max(this.memory.maxEntryBytes, DISK_COLLECT_LIMIT_BYTES)
-      : this.memory.maxEntryBytes;
+    return Math.max(this.memory.maxEntryBytes, this.maxDiskEntryBytes);
+  }
+
+  /** The largest body the disk tier is given (0 without one). */
+  get maxDiskEntryBytes(): number {
+    if (!this.disk) return 0;
+    return Math.min(Math.floor(this.disk.budgetBytes * DISK_ENTRY_RATIO), MAX_CACHEABLE_BYTES);
+  }
+
+  /**
+   * Where a body of `bytes` goes while it streams: memory (collected, then stored whole and
+   * written through to disk), disk (written as it arrives), or nowhere (too large). An unknown
+   * length starts in memory and moves to disk if it outgrows the memory tier.
+   */
+  tierFor(bytes: number | undefined): StoreTier | undefined {
+    if (bytes === undefined || bytes <= this.memory.maxEntryBytes) return 'memory';
+    return bytes <= this.maxDiskEntryBytes ? 'disk' : undefined;
   }
 
   /** Synchronous when the memory tier answers (the hit path); a promise when the disk is asked. */
@@ -65,13 +104,18 @@ export class EdgeCache {
     const entry = await this.disk!.get(key);
     if (entry === undefined) return undefined;
     if (!this.invalidations.isInvalidated(entry)) return entry;
-    await this.disk!.delete(key);
+    await this.#dropDeadFromDisk(key);
     return undefined;
   }
 
   async #dropFromDisk(key: string): Promise<undefined> {
-    await this.disk!.delete(key);
+    await this.#dropDeadFromDisk(key);
     return undefined;
+  }
+
+  /** Only the dead version: a fill of the key that started after the invalidation is kept. */
+  #dropDeadFromDisk(key: string): Promise<void> {
+    return this.disk!.deleteIf(key, (meta) => this.invalidations.isInvalidated(meta));
   }
 
   /** A sequence number for an origin request about to be sent (invalidation ordering). */
@@ -92,21 +136,46 @@ export class EdgeCache {
   }
 
   /**
-   * Request collapsing: the first miss for a key leads (gets a `done` callback to call once
-   * the response is stored or found uncacheable); later ones get the leader's promise to wait on.
+   * Request collapsing (caching.md §3.4). The first miss for a key leads: it gets `done`, to
+   * call once its response is stored or known not to be, and may `publish` the response while
+   * it streams. A later miss gets the leader's fill at once when it is published (`fill`),
+   * or a promise of it (`wait`): undefined when there is nothing to follow, so it looks the
+   * key up again and otherwise asks the origin itself.
    */
-  collapse(key: string): { wait: Promise<void> } | { done: () => void } {
-    const wait = this.#inflight.get(key);
-    if (wait) return { wait };
-    let done!: () => void;
-    const promise = new Promise<void>((resolve) => {
-      done = () => {
-        if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
-        resolve();
-      };
+  collapse(
+    key: string,
+  ): { fill: CacheFill } | { wait: Promise<CacheFill | undefined> } | { done: () => void } {
+    const current = this.#inflight.get(key);
+    if (current?.fill === undefined) {
+      if (current) return { wait: current.wait };
+    } else if (current.fill.isFollowable && !this.invalidations.isInvalidated(current.fill.meta)) {
+      return { fill: current.fill };
+    }
+    // Nothing in flight, or a response that can no longer be followed (invalidated since it was
+    // requested, or failing): this request leads a new one. The old leader's `done` leaves it be.
+    let resolve!: (fill: CacheFill | undefined) => void;
+    const wait = new Promise<CacheFill | undefined>((r) => {
+      resolve = r;
     });
-    this.#inflight.set(key, promise);
+    const inflight: InFlight = { wait, resolve };
+    this.#inflight.set(key, inflight);
+    const done = () => {
+      if (this.#inflight.get(key) === inflight) this.#inflight.delete(key);
+      resolve(undefined); // no-op once a fill was published
+    };
     return { done };
+  }
+
+  /**
+   * The leader of a collapsed miss hands its waiters the response as it streams (called by the
+   * leader only, before its `done`: the in-flight record for the key is then its own). Later
+   * misses for the key follow it too, until it settles.
+   */
+  publish(key: string, fill: CacheFill): void {
+    const inflight = this.#inflight.get(key);
+    if (inflight === undefined || inflight.fill !== undefined) return;
+    inflight.fill = fill;
+    inflight.resolve(fill);
   }
 
   purge(request: PurgeRequest = {}): void {
@@ -153,18 +222,30 @@ export class EdgeCache {
 
   async #sweep(): Promise<void> {
     await this.invalidations.sweep(this.memory.entries(), (key) => this.memory.delete(key));
-    if (this.disk) await this.invalidations.sweep(this.disk.entries(), (key) => this.disk!.delete(key));
+    if (this.disk) await this.invalidations.sweep(this.disk.entries(), (key) => this.#dropDeadFromDisk(key));
   }
 
-  /** Live entries of one distribution (memory tier first), for /debug/cache. */
+  /** Live entries of one distribution (memory tier first, then disk-only ones), for /debug/cache. */
   *entries(distributionId?: string): Iterable<CacheEntryMeta> {
+    for (const { meta } of this.tieredEntries(distributionId)) yield meta;
+  }
+
+  /** Live entries with the tiers holding them: each key once, memory tier first. */
+  *tieredEntries(distributionId?: string): Iterable<TieredMeta> {
+    const live = (meta: CacheEntryMeta) =>
+      (distributionId === undefined || meta.distributionId === distributionId) &&
+      !this.invalidations.isInvalidated(meta);
+    const disk = this.disk;
+    const inMemory = new Set<string>();
     for (const meta of this.memory.entries()) {
-      if (
-        (distributionId === undefined || meta.distributionId === distributionId) &&
-        !this.invalidations.isInvalidated(meta)
-      ) {
-        yield meta;
-      }
+      inMemory.add(meta.key);
+      if (!live(meta)) continue;
+      const onDisk = disk?.has(meta.key) === true;
+      yield { meta, tier: 'memory', tiers: onDisk ? ['memory', 'disk'] : ['memory'] };
+    }
+    if (!disk) return;
+    for (const meta of disk.entries()) {
+      if (live(meta) && !inMemory.has(meta.key)) yield { meta, tier: 'disk', tiers: ['disk'] };
     }
   }
 }

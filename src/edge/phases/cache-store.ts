@@ -1,15 +1,18 @@
 /**
  * After origin-response, before viewer-response. Stores what CloudFront would cache
  * (src/cache/ttl.ts: status, method, Cache-Control/Expires against Min/Default/MaxTTL) while
- * the body streams to the viewer: chunks are collected on the side and the entry is written
- * only when the body ended complete (a viewer that hangs up, an origin that drops the
- * connection or a Content-Length mismatch stores nothing: caching.md §3.5). HEAD responses
- * and 206s (ranges the origin applied: caching disabled) are not stored; a Range request on a
- * cacheable miss asked the origin for the whole object, which is stored
- * (src/edge/range-response.ts); a collapsed miss's waiters are released once the
- * entry is written or known not to be. → 'viewer-response'.
+ * the body streams to the viewer (src/cache/cache-fill.ts): collected in memory up to the
+ * memory tier's entry limit, written to the disk tier as it arrives above it, and stored only
+ * when the body ended complete (an origin that drops the connection or a Content-Length
+ * mismatch stores nothing; a viewer that hangs up stores nothing unless collapsed requests are
+ * still following the body: caching.md §3.5). HEAD responses and 206s (ranges the origin
+ * applied: caching disabled) are not stored; a Range request on a cacheable miss asked the
+ * origin for the whole object, which is stored (src/edge/range-response.ts). The leader of a
+ * collapsed miss publishes its response as soon as it is known to be stored, so the waiters
+ * follow the body as it arrives (§3.4). → 'viewer-response'.
  */
-import { pipeline, type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { CacheFill } from '../../cache/cache-fill.js';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
 import { copyHeaders } from '../copy-headers.js';
 import type { Exchange } from '../exchange.js';
@@ -37,17 +40,29 @@ export function cacheStore(ex: Exchange): Next {
     return 'viewer-response';
   }
   const headers = copyHeaders(response.headers);
-  const status = response.status;
   const cache = ex.runtime.cache;
-  const finish = (body: Buffer) => {
-    cache.store(entryMeta(ex, status, headers, body.byteLength, freshness), body).then(done, done);
-  };
   const body = response.body;
-  if (body === null) finish(Buffer.alloc(0));
-  else if (Buffer.isBuffer(body)) finish(body);
-  else if (expectedLength(headers) !== undefined && expectedLength(headers)! > cache.maxStorableBytes)
-    done?.();
-  else response.body = tee(body, expectedLength(headers), cache.maxStorableBytes, finish, done);
+  if (body === null || Buffer.isBuffer(body)) {
+    const whole = body ?? Buffer.alloc(0);
+    cache.store(entryMeta(ex, response.status, headers, whole.byteLength, freshness), whole).then(done, done);
+    return 'viewer-response';
+  }
+  const expectedBytes = expectedLength(headers);
+  const tier = cache.tierFor(expectedBytes);
+  if (tier === undefined) {
+    done?.(); // larger than any tier takes: passed through uncached
+    return 'viewer-response';
+  }
+  const fill = new CacheFill({
+    cache,
+    meta: entryMeta(ex, response.status, headers, expectedBytes ?? 0, freshness),
+    expectedBytes,
+    tier,
+    source: body as Readable,
+    onSettled: done,
+  });
+  response.body = fill.viewerBody;
+  if (done) cache.publish(ex.cacheKey!, fill);
   return 'viewer-response';
 }
 
@@ -56,43 +71,4 @@ function expectedLength(headers: Record<string, string | string[]>): number | un
   if (typeof value !== 'string') return undefined;
   const n = Number(value);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-}
-
-/**
- * Passes the body through to the viewer while keeping a copy; gives up the copy past `limit`
- * bytes. A body destroyed before its end (viewer gone, origin failure) stores nothing.
- */
-function tee(
-  body: Readable,
-  expected: number | undefined,
-  limit: number,
-  finish: (body: Buffer) => void,
-  abandon: (() => void) | undefined,
-): Readable {
-  let chunks: Buffer[] | undefined = [];
-  let bytes = 0;
-  let settled = false;
-  const settle = (stored: Buffer | undefined) => {
-    if (settled) return;
-    settled = true;
-    if (stored) finish(stored);
-    else abandon?.();
-  };
-  const copy = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (chunks !== undefined) {
-        if (bytes > limit) chunks = undefined;
-        else chunks.push(chunk);
-      }
-      callback(null, chunk);
-    },
-    flush(callback) {
-      const complete = chunks !== undefined && (expected === undefined || bytes === expected);
-      settle(complete ? Buffer.concat(chunks!, bytes) : undefined);
-      callback();
-    },
-  });
-  pipeline(body, copy, () => settle(undefined)); // destroying either end destroys both
-  return copy;
 }

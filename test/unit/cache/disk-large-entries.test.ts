@@ -4,57 +4,20 @@
  * the documented entry format, so no test moves gigabytes).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { DiskStore } from '../../../src/cache/disk-store.js';
 import { responseFromEntry } from '../../../src/cache/serve-cached.js';
-import type { CacheEntryMeta } from '../../../src/cache/types.js';
 import type { ViewerRequest } from '../../../src/edge/exchange.js';
+import { GIB, writeSparseEntry } from './sparse-entry.js';
 import { bodyFor, metaFor, readAll } from './store-suite.js';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'edgefront-disk-large-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-export const GIB = 1024 ** 3;
-
-/**
- * Writes an entry file by the format documented in src/cache/disk-store.ts, with a sparse body
- * of `size` bytes (zeros except `marks`), as DiskStore.open finds it. Returns the file's path.
- */
-export async function writeSparseEntry(
-  dir: string,
-  meta: CacheEntryMeta,
-  marks: { at: number; bytes: Buffer }[],
-): Promise<string> {
-  const json = Buffer.from(JSON.stringify(meta));
-  const headerBytes = Math.ceil((64 + json.byteLength) / 512) * 512;
-  const header = Buffer.alloc(headerBytes);
-  header.writeUInt32BE(0x45464345, 0); // 'EFCE'
-  header.writeUInt16BE(1, 4);
-  header.writeUInt32BE(headerBytes, 8);
-  header.writeUInt32BE(json.byteLength, 12);
-  header.writeBigUInt64BE(BigInt(meta.size), 16);
-  // Body SHA-1 (24..44) left zero: only range reads are made, which are checked by length.
-  createHash('sha1').update(json).digest().copy(header, 44);
-  json.copy(header, 64);
-  const hash = createHash('sha1').update(meta.key).digest('hex');
-  await mkdir(join(dir, hash.slice(0, 2)), { recursive: true });
-  const file = join(dir, hash.slice(0, 2), `${hash}.${Date.now() * 1000}.entry`);
-  const fh = await open(file, 'w');
-  try {
-    await fh.write(header, 0, headerBytes, 0);
-    await fh.truncate(headerBytes + meta.size);
-    for (const mark of marks) await fh.write(mark.bytes, 0, mark.bytes.byteLength, headerBytes + mark.at);
-  } finally {
-    await fh.close();
-  }
-  return file;
 }
 
 function viewer(headers: Record<string, string>): ViewerRequest {
