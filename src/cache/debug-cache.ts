@@ -1,8 +1,10 @@
 /**
- * `GET /debug/cache?distribution=ID[&path=/p][&limit=N]` on the admin port, answered only to
- * loopback peers: what the cache holds for a distribution (key, path, status, size, TTL left,
- * tags), to see in development why a request was a Hit or a Miss. Memory tier only; the disk
- * tier's entries are listed once its index is exposed.
+ * `GET /debug/cache?distribution=ID[&path=/p][&key=K][&limit=N]` on the admin port, answered
+ * only to loopback peers: what the cache holds for a distribution, in both tiers (key, tier,
+ * path, status, size, TTL left, age, tags), to see in development why a request was a Hit or a
+ * Miss. Each key is listed once: `tier` is where a lookup answers from (memory first), `tiers`
+ * every tier holding it (memory entries are written through to disk). Entries still being
+ * filled from the origin are not listed until stored.
  */
 import type { EdgeCache } from './edge-cache.js';
 
@@ -21,12 +23,15 @@ export function debugCache(
     return { status: 403, body: { error: '/debug/cache answers loopback clients only' } };
   const distributionId = query.get('distribution') ?? undefined;
   const path = query.get('path') ?? undefined;
+  const key = query.get('key') ?? undefined;
   const limit = Math.min(Number(query.get('limit') ?? 1000) || 1000, 10_000);
   const entries = [];
-  for (const meta of cache.entries(distributionId)) {
-    if (path !== undefined && meta.path !== path) continue;
+  for (const { meta, tier, tiers } of cache.tieredEntries(distributionId)) {
+    if ((path !== undefined && meta.path !== path) || (key !== undefined && meta.key !== key)) continue;
     entries.push({
       key: meta.key,
+      tier,
+      tiers,
       distributionId: meta.distributionId,
       path: meta.path,
       status: meta.status,
@@ -37,9 +42,14 @@ export function debugCache(
     });
     if (entries.length >= limit) break;
   }
+  const disk = cache.disk;
   return {
     status: 200,
-    body: { memory: { entries: cache.memory.entryCount, bytes: cache.memory.bytesUsed }, entries },
+    body: {
+      memory: { entries: cache.memory.entryCount, bytes: cache.memory.bytesUsed },
+      ...(disk && { disk: { entries: disk.entryCount, bytes: disk.bytesUsed } }),
+      entries,
+    },
   };
 }
 
