@@ -402,3 +402,34 @@ export class CacheFill {
     void this.#file.then((file) => file?.close());
   }
 }
+
+/** Content-Length as a byte count; undefined when absent or not a valid length. */
+export function declaredLength(headers: Readonly<Record<string, string | string[]>>): number | undefined {
+  const value = headers['content-length'];
+  if (typeof value !== 'string') return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Stores a body no viewer is reading (a background refresh) as a miss's body is stored: by
+ * tier, never collected whole above the memory limit. Resolves once it is stored or not.
+ */
+export function storeInBackground(
+  cache: EdgeCache,
+  meta: CacheEntryMeta,
+  expectedBytes: number | undefined,
+  source: Readable,
+): Promise<void> {
+  const tier = cache.tierFor(expectedBytes);
+  source.on('error', () => {}); // failures only mean nothing is stored
+  if (tier === undefined) {
+    source.destroy();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const fill = new CacheFill({ cache, meta, expectedBytes, tier, source, onSettled: resolve });
+    fill.viewerBody.on('error', () => {});
+    fill.viewerBody.resume();
+  });
+}

@@ -12,7 +12,7 @@
  * follow the body as it arrives (§3.4). → 'viewer-response'.
  */
 import type { Readable } from 'node:stream';
-import { CacheFill } from '../../cache/cache-fill.js';
+import { CacheFill, declaredLength } from '../../cache/cache-fill.js';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
 import { copyHeaders } from '../copy-headers.js';
 import type { Exchange } from '../exchange.js';
@@ -47,7 +47,7 @@ export function cacheStore(ex: Exchange): Next {
     cache.store(entryMeta(ex, response.status, headers, whole.byteLength, freshness), whole).then(done, done);
     return 'viewer-response';
   }
-  const expectedBytes = expectedLength(headers);
+  const expectedBytes = declaredLength(headers);
   const tier = cache.tierFor(expectedBytes);
   if (tier === undefined) {
     done?.(); // larger than any tier takes: passed through uncached
@@ -64,11 +64,4 @@ export function cacheStore(ex: Exchange): Next {
   response.body = fill.viewerBody;
   if (done) cache.publish(ex.cacheKey!, fill);
   return 'viewer-response';
-}
-
-function expectedLength(headers: Record<string, string | string[]>): number | undefined {
-  const value = headers['content-length'];
-  if (typeof value !== 'string') return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

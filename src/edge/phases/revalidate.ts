@@ -7,6 +7,7 @@
  */
 
 import { parseCacheControl } from '../../cache/cache-control.js';
+import { declaredLength, storeInBackground } from '../../cache/cache-fill.js';
 import { DEFAULT_ERROR_CACHING_MIN_TTL } from '../../cache/ttl.js';
 import type { CacheEntry, CacheEntryMeta } from '../../cache/types.js';
 import type { OriginRequest, OriginResponse } from '../../origin/types.js';
@@ -120,13 +121,9 @@ export function refreshInBackground(ex: Exchange, entry: CacheEntry): void {
         destroyBody(response.body);
         return;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.body) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
-      await cache.store(
-        entryMeta(refresh, response.status, response.headers, body.byteLength, freshness),
-        body,
-      );
+      const length = declaredLength(response.headers);
+      const meta = entryMeta(refresh, response.status, response.headers, length ?? 0, freshness);
+      await storeInBackground(cache, meta, length, response.body); // by tier: never whole in memory
     })
     .catch(() => {})
     .finally(collapse.done);

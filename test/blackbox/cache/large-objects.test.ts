@@ -217,3 +217,26 @@ test('an invalidation while a large object is still arriving: later requests do 
   await hit.arrayBuffer();
   assert.equal(c.origin.hits, 2);
 });
+
+test('a stale-while-revalidate refresh of a large object streams the new version to disk', async (t) => {
+  const versions = [payload(2 * MIB), payload(2 * MIB + 1).subarray(1)];
+  let served = 0;
+  const c = await diskEdge(t, (req, res) => {
+    const body = versions[Math.min(served++, 1)];
+    serve(body, { 'cache-control': 'max-age=10, stale-while-revalidate=60', etag: `"v${served}"` })(req, res);
+  });
+  assert.deepEqual(await bytesOf(await c.get('/swr.bin')), versions[0]);
+  await eventually('committed to disk', () => c.edge.cache.disk!.entryCount === 1);
+  c.clock.advance(20);
+  const stale = await c.get('/swr.bin');
+  assert.equal(stale.headers.get('x-cache'), 'Hit from cloudfront');
+  assert.deepEqual(await bytesOf(stale), versions[0], 'served stale while the refresh runs');
+  await eventually(
+    'the refreshed version is stored',
+    () => [...c.edge.cache.disk!.entries()][0]?.headers.etag === '"v2"',
+  );
+  const fresh = await c.get('/swr.bin');
+  assert.equal(fresh.headers.get('etag'), '"v2"');
+  assert.deepEqual(await bytesOf(fresh), versions[1]);
+  assert.equal(c.origin.hits, 2);
+});
