@@ -10,7 +10,9 @@
  *
  * Also measured, on a fresh edgefront process: origin requests caused by 500 concurrent cold
  * requests for one new object (collapsed forwarding, target 1), and edgefront's RSS high-water
- * mark before/after one 1 GiB object streams through it.
+ * mark before/after one 1 GiB object streams through it; and on one with a disk tier, the RSS
+ * growth while that object is written to disk as it streams, then while a range from its far end
+ * is read back from the file (target < 64 MiB).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +25,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './cpuprofile-top.js';
@@ -221,8 +224,18 @@ async function main(): Promise<number> {
   writeFileSync(join(WORK, 'www', 'big.bin'), '', { mode: 0o644 });
   truncateSync(join(WORK, 'www', 'big.bin'), BIG_BYTES); // sparse: no disk, nginx still sends every byte
 
-  const [originPort, nginxPort, varnishPort, basePort, edgePort, adminPort, edge2Port, admin2Port] =
-    await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const [
+    originPort,
+    nginxPort,
+    varnishPort,
+    basePort,
+    edgePort,
+    adminPort,
+    edge2Port,
+    admin2Port,
+    edge3Port,
+    admin3Port,
+  ] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
   const render = (tpl: string, out: string, port: number) =>
     writeFileSync(
       out,
@@ -279,7 +292,14 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     ['-p', `${WORK}/origin/`, '-e', `${WORK}/origin/error.log`, '-c', `${WORK}/origin/nginx.conf`],
     () => portOpen(originPort),
   );
-  const startEdge = (name: string, port: number, admin: number, state: string, flags: string[] = []) =>
+  const startEdge = (
+    name: string,
+    port: number,
+    admin: number,
+    state: string,
+    flags: string[] = [],
+    serveFlags: string[] = [],
+  ) =>
     start(
       name,
       process.execPath,
@@ -295,6 +315,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
         String(admin),
         '--state-dir',
         join(WORK, state),
+        ...serveFlags,
       ],
       async (output) =>
         /edgefront: listening http=/.test(output) &&
@@ -466,20 +487,15 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
 
     // 2) RSS while one BIG_BYTES object streams through
     await sleep(500);
-    const hwm0 = procStatusKb(pid2, 'VmHWM');
-    const rss0 = procStatusKb(pid2, 'VmRSS');
-    const b0 = Date.now();
-    let rssPeakSampled = rss0;
-    const sampler = setInterval(() => {
-      try {
-        rssPeakSampled = Math.max(rssPeakSampled, procStatusKb(pid2, 'VmRSS'));
-      } catch {}
-    }, 50);
-    const big = await get(edge2Port, '/big.bin', 120_000).finally(() => clearInterval(sampler));
-    const bigMs = Date.now() - b0;
-    await sleep(300);
-    const hwm1 = procStatusKb(pid2, 'VmHWM');
-    const rss1 = procStatusKb(pid2, 'VmRSS');
+    const {
+      result: big,
+      ms: bigMs,
+      hwm0,
+      hwm1,
+      rss0,
+      rss1,
+      rssPeakSampled,
+    } = await sampled(pid2, () => get(edge2Port, '/big.bin', 120_000));
     const bigMiB = BIG_BYTES / 2 ** 20;
     extras.bigObject = {
       bytes: BIG_BYTES,
@@ -495,6 +511,60 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     };
     extraLines.push(
       `1 object of ${bigMiB} MiB through edgefront: ${big.status}, ${big.bytes === BIG_BYTES ? 'all bytes' : `${big.bytes} bytes (WRONG)`}, X-Cache: ${String(big.headers['x-cache'] ?? '')}, ${bigMs} ms (${((bigMiB * 1000) / bigMs).toFixed(0)} MiB/s); VmHWM ${(hwm0 / 1024).toFixed(0)} -> ${(hwm1 / 1024).toFixed(0)} MiB (+${((hwm1 - hwm0) / 1024).toFixed(0)} MiB), VmRSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB`,
+    );
+    log(extraLines.at(-1)!);
+
+    // 3) the same object on an edgefront with a disk tier (an object may take 1/4 of its budget):
+    //    written to disk while it streams, then the last MiB read back as a range from the file.
+    const diskMiB = Math.ceil((4 * BIG_BYTES) / 2 ** 20) + 64;
+    const edge3 = await startEdge(
+      'edgefront-disk',
+      edge3Port,
+      admin3Port,
+      'state3',
+      [],
+      ['--cache-disk', `${diskMiB}MiB`],
+    );
+    const pid3 = edge3.child.pid!;
+    await sleep(500);
+    const fill = await sampled(pid3, () => get(edge3Port, '/big.bin', 300_000));
+    const storedMs = await untilOnDisk(admin3Port, 300_000);
+    const tailBytes = Math.min(2 ** 20, BIG_BYTES);
+    const range = `bytes=${BIG_BYTES - tailBytes}-`;
+    await sleep(300);
+    const far = await sampled(pid3, () => getRange(edge3Port, '/big.bin', range, 60_000));
+    const growthKb = Math.max(far.rss1, far.rssPeakSampled) - far.rss0;
+    const fillGrowthKb = Math.max(fill.hwm1 - fill.hwm0, fill.rssPeakSampled - fill.rss0);
+    const rangeOk =
+      far.result.status === 206 &&
+      far.result.bytes === tailBytes &&
+      far.result.contentRange === `bytes ${BIG_BYTES - tailBytes}-${BIG_BYTES - 1}/${BIG_BYTES}`;
+    extras.diskRange = {
+      bytes: BIG_BYTES,
+      fill: {
+        status: fill.result.status,
+        received: fill.result.bytes,
+        xCache: String(fill.result.headers['x-cache'] ?? ''),
+        ms: fill.ms,
+        committedAfterMs: storedMs,
+        vmHWMBeforeKb: fill.hwm0,
+        vmHWMAfterKb: fill.hwm1,
+        vmRSSBeforeKb: fill.rss0,
+        vmRSSPeakSampledKb: fill.rssPeakSampled,
+      },
+      range,
+      status: far.result.status,
+      received: far.result.bytes,
+      contentRange: far.result.contentRange,
+      xCache: far.result.xCache,
+      ms: far.ms,
+      vmRSSBeforeKb: far.rss0,
+      vmRSSAfterKb: far.rss1,
+      vmRSSPeakSampledKb: far.rssPeakSampled,
+      vmRSSGrowthKb: growthKb,
+    };
+    extraLines.push(
+      `1 object of ${bigMiB} MiB into a disk tier while it streams: ${fill.result.status}, ${fill.result.bytes === BIG_BYTES ? 'all bytes' : `${fill.result.bytes} bytes (WRONG)`}, X-Cache: ${String(fill.result.headers['x-cache'] ?? '')}, ${fill.ms} ms (${((bigMiB * 1000) / fill.ms).toFixed(0)} MiB/s), on disk ${storedMs} ms after; RSS +${(fillGrowthKb / 1024).toFixed(0)} MiB. Last ${tailBytes / 2 ** 20} MiB as a range from disk: ${far.result.status} ${rangeOk ? 'right bytes' : `${far.result.bytes} bytes, ${far.result.contentRange} (WRONG)`}, X-Cache: ${far.result.xCache}, ${far.ms} ms; VmRSS ${(far.rss0 / 1024).toFixed(0)} -> ${(Math.max(far.rss1, far.rssPeakSampled) / 1024).toFixed(0)} MiB (+${(growthKb / 1024).toFixed(0)} MiB, target < 64 MiB: ${growthKb < 64 * 1024 && rangeOk ? 'met' : 'NOT met'})`,
     );
     log(extraLines.at(-1)!);
   }
@@ -522,6 +592,68 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
   if (bad.length)
     log(`WARNING: origin requests during measured hit runs: ${bad.map((r) => r.target).join(' ')}`);
   return 0;
+}
+
+/** Runs `fn` while sampling `pid`'s VmRSS every 50 ms; VmHWM/VmRSS before and 300 ms after. */
+async function sampled<T>(pid: number, fn: () => Promise<T>) {
+  const hwm0 = procStatusKb(pid, 'VmHWM');
+  const rss0 = procStatusKb(pid, 'VmRSS');
+  const began = Date.now();
+  let rssPeakSampled = rss0;
+  const sampler = setInterval(() => {
+    try {
+      rssPeakSampled = Math.max(rssPeakSampled, procStatusKb(pid, 'VmRSS'));
+    } catch {}
+  }, 50);
+  const result = await fn().finally(() => clearInterval(sampler));
+  const ms = Date.now() - began;
+  await sleep(300);
+  return {
+    result,
+    ms,
+    hwm0,
+    hwm1: procStatusKb(pid, 'VmHWM'),
+    rss0,
+    rss1: procStatusKb(pid, 'VmRSS'),
+    rssPeakSampled,
+  };
+}
+
+/** A GET with a Range header; the body is counted, not kept. */
+function getRange(port: number, path: string, range: string, timeoutMs: number) {
+  return new Promise<{ status: number; bytes: number; contentRange: string; xCache: string }>(
+    (resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { range } }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            bytes,
+            contentRange: String(res.headers['content-range'] ?? ''),
+            xCache: String(res.headers['x-cache'] ?? ''),
+          }),
+        );
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} (${range}) timed out`)));
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+/** Waits (bounded) until /debug/cache lists a disk-tier entry; returns how long that took. */
+async function untilOnDisk(adminPort: number, timeoutMs: number): Promise<number> {
+  const began = Date.now();
+  while (Date.now() - began < timeoutMs) {
+    const r = await get(adminPort, '/debug/cache?distribution=E1CACHEBENCH');
+    if (/"tier":\s*"disk"/.test(r.body)) return Date.now() - began;
+    await sleep(100);
+  }
+  throw new Error(`the large object was not on the disk tier within ${timeoutMs} ms`);
 }
 
 async function profile(
