@@ -19,21 +19,16 @@ export interface EventLimits {
   readonly replaceBase64Bytes: number;
 }
 
-const VIEWER: EventLimits = {
-  timeoutMs: 5_000,
-  responseBytes: 40 * KB,
-  bodyExposedBytes: 40 * KB,
-  replaceTextBytes: 40 * KB,
-  replaceBase64Bytes: Math.floor(53.2 * KB),
-};
-
-const ORIGIN: EventLimits = {
-  timeoutMs: 30_000,
-  responseBytes: 1 * MB,
-  bodyExposedBytes: 1 * MB,
-  replaceTextBytes: 1 * MB,
-  replaceBase64Bytes: Math.floor(1.33 * MB),
-};
+/** Per class of event one size bounds what is shown, generated and replaced; base64 has its own. */
+const limits = (timeoutMs: number, bytes: number, base64Bytes: number): EventLimits => ({
+  timeoutMs,
+  responseBytes: bytes,
+  bodyExposedBytes: bytes,
+  replaceTextBytes: bytes,
+  replaceBase64Bytes: base64Bytes,
+});
+const VIEWER = limits(5_000, 40 * KB, Math.floor(53.2 * KB));
+const ORIGIN = limits(30_000, 1 * MB, Math.floor(1.33 * MB));
 
 export const EVENT_LIMITS: Readonly<Record<LambdaEventType, EventLimits>> = {
   'viewer-request': VIEWER,

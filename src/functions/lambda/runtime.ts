@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { LambdaFunctionModel } from '../../model/types.js';
 import { failedRun, type RunOutcome } from './lambda-worker.js';
-import { isViewerEvent } from './limits.js';
+import { EVENT_LIMITS, isViewerEvent } from './limits.js';
 import { FunctionPool, type PoolStats } from './pool.js';
 import type { LambdaEdgeEvent, LambdaEventType, LambdaInvokeResult } from './types.js';
 import { validateResult } from './validate.js';
@@ -86,8 +86,8 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions = {}): LambdaR
     initTimeoutMs: options.initTimeoutMs ?? 10_000,
     onDrained: (pool: FunctionPool) => retired.delete(pool),
   };
-  const viewerTimeoutMs = options.viewerTimeoutMs ?? 5_000;
-  const originTimeoutMs = options.originTimeoutMs ?? 30_000;
+  const viewerTimeoutMs = options.viewerTimeoutMs ?? EVENT_LIMITS['viewer-request'].timeoutMs;
+  const originTimeoutMs = options.originTimeoutMs ?? EVENT_LIMITS['origin-request'].timeoutMs;
   const pools = new Map<string, FunctionPool>();
   /** Replaced versions whose instances are still finishing an invocation. */
   const retired = new Set<FunctionPool>();

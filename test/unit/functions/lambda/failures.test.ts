@@ -9,6 +9,7 @@ import {
   heapLimits,
   type LambdaInvokeResult,
 } from '../../../../src/functions/lambda/index.js';
+import type { LambdaFunctionModel } from '../../../../src/model/types.js';
 import { assertRequest, edgeEvent, lambda } from './helpers.js';
 
 const runtime = createLambdaRuntime({ maxWorkersPerFunction: 1, viewerTimeoutMs: 300, originTimeoutMs: 600 });
@@ -22,60 +23,58 @@ function assertError(result: LambdaInvokeResult, error: string, message: RegExp)
   assert.match(result.message, message);
 }
 
-/** The same function version answers again, from a fresh instance when `fresh`. */
-async function assertRecovers(fn: ReturnType<typeof lambda>, fresh: boolean): Promise<void> {
+/**
+ * A warm instance of `fn` fails the way `test` asks, then the same version answers again: from a
+ * new instance when the failure ended the old one (`fresh`), else from the same warm one.
+ */
+async function failThenRecover(
+  fn: LambdaFunctionModel,
+  test: unknown,
+  expected: { error: string; message: RegExp; fresh: boolean; timeoutMs?: number },
+): Promise<LambdaInvokeResult> {
+  await runtime.warm(fn);
+  const options = expected.timeoutMs ? { timeoutMs: expected.timeoutMs } : {};
+  const failed = await runtime.invoke(fn, 'viewer-request', viewerRequest(test), options);
+  assertError(failed, expected.error, expected.message);
   const next = await runtime.invoke(fn, 'viewer-request', viewerRequest());
   assertRequest(next);
-  assert.equal(next.initDurationMs !== undefined, fresh, fresh ? 'a new instance' : 'the same warm instance');
+  const fresh = next.initDurationMs !== undefined;
+  assert.equal(fresh, expected.fresh, expected.fresh ? 'a new instance' : 'the same warm instance');
+  return failed;
 }
 
 test('a handler past the viewer ceiling is LambdaLimitExceeded; the pool keeps working', async () => {
-  const fn = lambda('index.scripted');
-  await runtime.warm(fn);
-  assertError(
-    await runtime.invoke(fn, 'viewer-request', viewerRequest({ ms: 60_000 })),
-    'LambdaLimitExceeded',
-    /Task timed out after 0\.30 seconds/,
+  const message = /Task timed out after 0\.30 seconds/;
+  await failThenRecover(
+    lambda('index.scripted'),
+    { ms: 60_000 },
+    { error: 'LambdaLimitExceeded', message, fresh: true },
   );
-  await assertRecovers(fn, true);
 });
 
 test('a synchronous infinite loop is stopped by its timeout', async () => {
-  const fn = lambda('index.scripted');
-  assertError(
-    await runtime.invoke(fn, 'viewer-request', viewerRequest({ spin: true }), { timeoutMs: 100 }),
-    'LambdaLimitExceeded',
-    /0\.10 seconds/,
-  );
-  await assertRecovers(fn, true);
+  const expected = { error: 'LambdaLimitExceeded', message: /0\.10 seconds/, fresh: true, timeoutMs: 100 };
+  await failThenRecover(lambda('index.scripted'), { spin: true }, expected);
 });
 
 test('the timeout is the function’s Timeout when smaller than the event’s ceiling', async () => {
-  const fn = lambda('index.scripted', { Timeout: 0.2 });
-  const result = await runtime.invoke(
-    fn,
-    'origin-request',
-    edgeEvent('origin-request', { test: { ms: 60_000 } }),
-  );
-  assertError(result, 'LambdaLimitExceeded', /after 0\.20 seconds/);
-  const capped = lambda('index.scripted', { Timeout: 30 });
-  const atCeiling = await runtime.invoke(
-    capped,
-    'origin-request',
-    edgeEvent('origin-request', { test: { ms: 60_000 } }),
-  );
-  assertError(atCeiling, 'LambdaLimitExceeded', /after 0\.60 seconds/);
+  for (const [Timeout, message] of [
+    [0.2, /after 0\.20 seconds/],
+    [30, /after 0\.60 seconds/],
+  ] as const) {
+    const event = edgeEvent('origin-request', { test: { ms: 60_000 } });
+    const result = await runtime.invoke(lambda('index.scripted', { Timeout }), 'origin-request', event);
+    assertError(result, 'LambdaLimitExceeded', message);
+  }
 });
 
 test('an exception is LambdaExecutionError, logged as Invoke Error; the instance stays warm', async () => {
-  const fn = lambda('index.scripted');
-  const result = await runtime.invoke(fn, 'viewer-request', viewerRequest({ throw: 'boom' }));
-  assertError(result, 'LambdaExecutionError', /^Error: boom$/);
+  const expected = { error: 'LambdaExecutionError', message: /^Error: boom$/, fresh: false };
+  const result = await failThenRecover(lambda('index.scripted'), { throw: 'boom' }, expected);
   assert.match(
     result.logs.at(-1) ?? '',
     /\tERROR\tInvoke Error \t\{"errorType":"Error","errorMessage":"boom"/,
   );
-  await assertRecovers(fn, false);
 });
 
 test('async and synchronous throws, callback(err) and callback("text") are LambdaExecutionError', async () => {
@@ -94,14 +93,12 @@ test('async and synchronous throws, callback(err) and callback("text") are Lambd
 });
 
 test('process.exit in a handler is LambdaExecutionError (Runtime.ExitError); the next call gets a new instance', async () => {
-  const fn = lambda('index.scripted');
-  await runtime.warm(fn);
-  assertError(
-    await runtime.invoke(fn, 'viewer-request', viewerRequest({ exit: 3 })),
-    'LambdaExecutionError',
-    /^Runtime\.ExitError: .*exit status 3$/,
-  );
-  await assertRecovers(fn, true);
+  const expected = {
+    error: 'LambdaExecutionError',
+    message: /^Runtime\.ExitError: .*exit status 3$/,
+    fresh: true,
+  };
+  await failThenRecover(lambda('index.scripted'), { exit: 3 }, expected);
 });
 
 test('an uncaught exception from a timer or an unhandled rejection ends the instance: LambdaExecutionError', async () => {
@@ -117,14 +114,9 @@ test('an uncaught exception from a timer or an unhandled rejection ends the inst
 });
 
 test('allocating past MemorySize is LambdaExecutionError (out of memory); the pool recovers', async () => {
-  const fn = lambda('index.scripted', { MemorySize: 16 });
-  await runtime.warm(fn);
-  assertError(
-    await runtime.invoke(fn, 'viewer-request', viewerRequest({ oom: true }), { timeoutMs: 10_000 }),
-    'LambdaExecutionError',
-    /out of memory \(MemorySize 16 MB\)/,
-  );
-  await assertRecovers(fn, true);
+  const message = /out of memory \(MemorySize 16 MB\)/;
+  const expected = { error: 'LambdaExecutionError', message, fresh: true, timeoutMs: 10_000 };
+  await failThenRecover(lambda('index.scripted', { MemorySize: 16 }), { oom: true }, expected);
 });
 
 test('a promise that never settles is Runtime.NodeJsExit; a non-async handler that never answers returns null', async () => {

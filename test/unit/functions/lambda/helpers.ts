@@ -108,10 +108,31 @@ export function edgeEvent(
   };
 }
 
+/** One event of each type as CloudFront sends them, for tests that only read them. */
+export const EVENTS = {
+  viewer: edgeEvent('viewer-request'),
+  origin: edgeEvent('origin-request'),
+  originResponse: edgeEvent('origin-response'),
+  viewerResponse: edgeEvent('viewer-response'),
+} as const;
+
 /** The event's own request or response, as a function that changes nothing would return it. */
 export function unchanged(event: LambdaEdgeEvent): Record<string, unknown> {
   const cf = event.Records[0].cf;
   return structuredClone((cf.response ?? cf.request) as unknown as Record<string, unknown>);
+}
+
+/** What a function returns after setting (a list) or deleting (`undefined`) some headers of its event. */
+export function withHeaders(
+  event: LambdaEdgeEvent,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
+  const value = unchanged(event);
+  const map = value.headers as Record<string, unknown>;
+  for (const [name, entries] of Object.entries(changes))
+    if (entries === undefined) delete map[name];
+    else map[name] = entries;
+  return value;
 }
 
 /** Validates a copy of `value` (the runtime validates the worker's copy, never the caller's object). */
@@ -135,4 +156,18 @@ export function assertRequest(result: LambdaOutcome): CfRequest {
 export function assertResponse(result: LambdaOutcome): CfResponse {
   if (result.kind !== 'response') assert.fail(`expected a response, got ${JSON.stringify(result)}`);
   return result.response;
+}
+
+/** Each header change to the event's request (or response) is refused as read-only in `eventType`. */
+export function assertReadOnly(
+  eventType: LambdaEventType,
+  event: LambdaEdgeEvent,
+  changes: Record<string, unknown>[],
+): void {
+  const where = event.Records[0].cf.response ? 'response' : 'request';
+  for (const change of changes) {
+    const [name] = Object.keys(change);
+    const why = new RegExp(`read-only in ${eventType}`);
+    assertInvalid(check(eventType, event, withHeaders(event, change)), `${where}.headers["${name}"]`, why);
+  }
 }

@@ -5,12 +5,19 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { EVENT_LIMITS } from '../../../../src/functions/lambda/index.js';
-import { assertInvalid, assertResponse, check, edgeEvent, headers, unchanged } from './helpers.js';
+import {
+  assertInvalid,
+  assertReadOnly,
+  assertResponse,
+  check,
+  EVENTS,
+  edgeEvent,
+  headers,
+  unchanged,
+  withHeaders,
+} from './helpers.js';
 
-const viewer = edgeEvent('viewer-request');
-const origin = edgeEvent('origin-request');
-const originResponse = edgeEvent('origin-response');
-const viewerResponse = edgeEvent('viewer-response');
+const { viewer, origin, originResponse, viewerResponse } = EVENTS;
 
 test('a viewer-request function may answer with a response: status as number or string, keys filled in', () => {
   const result = check('viewer-request', viewer, {
@@ -124,16 +131,11 @@ test('origin-response without body keeps the origin body; "" removes it', () => 
 });
 
 test('origin-response: Via and Transfer-Encoding are read-only, other headers free', () => {
-  const added = unchanged(originResponse);
-  (added.headers as Record<string, unknown>)['transfer-encoding'] = [{ value: 'chunked' }];
-  assertInvalid(
-    check('origin-response', originResponse, added),
-    'response.headers["transfer-encoding"]',
-    /read-only/,
-  );
-  const changed = unchanged(originResponse);
-  (changed.headers as Record<string, unknown>)['content-type'] = [{ value: 'text/plain' }];
-  (changed.headers as Record<string, unknown>)['cache-control'] = [{ value: 'max-age=60' }];
+  assertReadOnly('origin-response', originResponse, [{ 'transfer-encoding': [{ value: 'chunked' }] }]);
+  const changed = withHeaders(originResponse, {
+    'content-type': [{ value: 'text/plain' }],
+    'cache-control': [{ value: 'max-age=60' }],
+  });
   assertResponse(check('origin-response', originResponse, changed));
 });
 
@@ -158,25 +160,15 @@ test('viewer-response cannot change the status, nor set a body', () => {
 });
 
 test('viewer-response: Content-Length, Content-Encoding, Via and Warning are read-only for Lambda@Edge', () => {
-  for (const name of ['content-length', 'via']) {
-    const removed = unchanged(viewerResponse);
-    delete (removed.headers as Record<string, unknown>)[name];
-    assertInvalid(
-      check('viewer-response', viewerResponse, removed),
-      `response.headers["${name}"]`,
-      /viewer-response/,
-    );
-  }
-  for (const name of ['content-encoding', 'warning', 'transfer-encoding']) {
-    const added = unchanged(viewerResponse);
-    (added.headers as Record<string, unknown>)[name] = [{ value: 'x' }];
-    assertInvalid(check('viewer-response', viewerResponse, added), `response.headers["${name}"]`);
-  }
-  const securityHeaders = unchanged(viewerResponse);
-  (securityHeaders.headers as Record<string, unknown>)['strict-transport-security'] = [
-    { value: 'max-age=63072000' },
-  ];
-  assertResponse(check('viewer-response', viewerResponse, securityHeaders));
+  assertReadOnly('viewer-response', viewerResponse, [
+    { 'content-length': undefined },
+    { via: undefined },
+    { 'content-encoding': [{ value: 'gzip' }] },
+    { warning: [{ value: '199 - x' }] },
+    { 'transfer-encoding': [{ value: 'chunked' }] },
+  ]);
+  const hsts = withHeaders(viewerResponse, { 'strict-transport-security': [{ value: 'max-age=63072000' }] });
+  assertResponse(check('viewer-response', viewerResponse, hsts));
 });
 
 test('response events must return a response, and responses keep a header map', () => {
