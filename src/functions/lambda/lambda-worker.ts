@@ -151,9 +151,17 @@ export class LambdaWorker {
 
   /** Ends the instance; an invocation still running answers `error` with `message`. */
   kill(error: LambdaErrorCode = 'LambdaExecutionError', message = 'the instance was stopped'): void {
+    // Lines the invocation logged before it was stopped go with its answer (they may still be queued).
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
+      if ((m.message as WorkerMessage).t === 'log') this.onMessage(m.message as WorkerMessage);
     this.settle(error, message);
     if (!this.gone) void this.worker.terminate();
     this.leave();
+  }
+
+  /** Back to the pool for the next invocation, unless the instance is ending. */
+  private idleAgain(): void {
+    if (!this.gone && !this.left) this.o.onIdle(this);
   }
 
   /** Tells the pool once, as soon as the instance is known to be ending: it takes no more work. */
@@ -178,7 +186,7 @@ export class LambdaWorker {
         const p = this.take(m.id);
         if (p) {
           p.resolve(this.outcome(p, { kind: 'value', value: m.value, logs: NO_LOGS, durationMs: 0 }));
-          this.o.onIdle(this);
+          this.idleAgain();
         }
         return;
       }
@@ -187,7 +195,7 @@ export class LambdaWorker {
         if (m.fatal) this.kill();
         if (!p) return;
         p.resolve(this.outcome(p, this.failure('LambdaExecutionError', `${m.errorType}: ${m.errorMessage}`)));
-        if (!m.fatal) this.o.onIdle(this);
+        if (!m.fatal) this.idleAgain();
         return;
       }
       case 'ready':

@@ -121,8 +121,15 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions = {}): LambdaR
       const timeoutMs =
         invokeOptions?.timeoutMs ?? (fn.Timeout > 0 ? Math.min(fn.Timeout * 1000, ceiling) : ceiling);
       const pool = poolFor(fn);
-      return new Promise((resolve) => {
-        pool.submit({ event, timeoutMs, resolve: (o) => resolve(finish(eventType, event, o)) });
+      return new Promise((resolve, reject) => {
+        const settle = (o: RunOutcome) => {
+          try {
+            resolve(finish(eventType, event, o));
+          } catch (err) {
+            reject(err); // an event the checks could not read (a caller's bug), never the server's crash
+          }
+        };
+        pool.submit({ event, timeoutMs, resolve: settle });
       });
     },
     reload(fn) {

@@ -52,9 +52,17 @@ test('a handler past the viewer ceiling is LambdaLimitExceeded; the pool keeps w
   );
 });
 
-test('a synchronous infinite loop is stopped by its timeout', async () => {
+test('a synchronous infinite loop is stopped by its timeout; what it logged before is kept', async () => {
   const expected = { error: 'LambdaLimitExceeded', message: /0\.10 seconds/, fresh: true, timeoutMs: 100 };
-  await failThenRecover(lambda('index.scripted'), { spin: true }, expected);
+  const result = await failThenRecover(
+    lambda('index.scripted'),
+    { log: 'about to spin', spin: true },
+    expected,
+  );
+  assert.ok(
+    result.logs.some((l) => l.endsWith('\tINFO\tabout to spin')),
+    result.logs.join('\n'),
+  );
 });
 
 test('the timeout is the function’s Timeout when smaller than the event’s ceiling', async () => {
