@@ -28,13 +28,23 @@ export function cacheLookup(ex: Exchange): Next | Promise<Next> {
   if (!looksUp || isCachingDisabled(behavior)) return 'origin-request';
   const key = cacheKey(behavior, ex.distribution!.Id, ex.request);
   ex.cacheKey = key;
-  const found = ex.runtime.cache.lookup(key);
-  return found instanceof Promise
-    ? found.then((entry) => afterLookup(ex, key, entry))
-    : afterLookup(ex, key, found);
+  return lookUp(ex, key, false);
 }
 
-function afterLookup(ex: Exchange, key: string, entry: CacheEntry | undefined): Next | Promise<Next> {
+function lookUp(ex: Exchange, key: string, again: boolean): Next | Promise<Next> {
+  const found = ex.runtime.cache.lookup(key);
+  return found instanceof Promise
+    ? found.then((entry) => afterLookup(ex, key, entry, !again))
+    : afterLookup(ex, key, found, false);
+}
+
+/** `mayLookAgain`: the lookup read the disk, during which a fill of the key may have been stored. */
+function afterLookup(
+  ex: Exchange,
+  key: string,
+  entry: CacheEntry | undefined,
+  mayLookAgain: boolean,
+): Next | Promise<Next> {
   if (entry !== undefined) {
     const now = ex.runtime.clock.now();
     if (now < entry.freshUntilMs) return serveHit(ex, entry, 'Hit');
@@ -50,6 +60,12 @@ function afterLookup(ex: Exchange, key: string, entry: CacheEntry | undefined): 
   if (forwardingPlan(ex.behavior!).cookie !== null) return 'origin-request'; // §3.4: no collapsing
   const collapse = ex.runtime.cache.collapse(key);
   if ('done' in collapse) {
+    if (mayLookAgain && ex.runtime.cache.disk?.has(key)) {
+      // Stored (and its fill settled) while the disk was read: look again, once, rather than
+      // lead a second origin request for an object just cached.
+      collapse.done();
+      return lookUp(ex, key, true);
+    }
     ex.collapseDone = collapse.done;
     return 'origin-request';
   }

@@ -78,7 +78,7 @@ for (const [name, size] of [
       assert.deepEqual(Buffer.concat([heads[i], rest]), body, `viewer ${i} got every byte`);
     }
     assert.equal(c.origin.hits, 1);
-    await eventually('stored', () => c.edge.cache.entries('E1DISK')[Symbol.iterator]().next().done === false);
+    await eventually('stored', () => c.edge.cache.entries('E1TEST')[Symbol.iterator]().next().done === false);
     const later = await c.get('/slow');
     assert.equal(later.headers.get('x-cache'), 'Hit from cloudfront');
     assert.deepEqual(Buffer.from(await later.arrayBuffer()), body);
@@ -117,7 +117,8 @@ test('when the first response is not cacheable, collapsed requests ask the origi
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
       res.end(`answer ${req.url}`);
     },
-    { policy: 'min-zero' },
+    // A managed policy with MinTTL 0 (no-store is honoured) that forwards no cookies (collapsing on).
+    { policy: 'Elemental-MediaPackage' },
   );
   const leader = c.get('/private');
   await eventually('the origin got the first request', () => c.origin.hits === 1);

@@ -1,14 +1,14 @@
 /**
  * Helpers for the large-object and collapsing tests: an in-process edge (createEdge with an
  * injected ManualClock) with a small memory tier and a disk tier in a temp state dir, over a
- * scriptable origin; a gate an origin handler waits on; bounded reads of a web body.
+ * scriptable origin (distribution E1TEST); a gate an origin handler waits on; bounded reads of a web body.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TestContext } from 'node:test';
 import { createEdge, type Edge, ManualClock } from '../../../src/index.js';
-import { tempDir } from '../../helpers/config.js';
+import { simpleConfig, tempDir } from '../../helpers/config.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -27,7 +27,7 @@ export interface DiskEdge {
 
 /**
  * `memoryBytes` 1 MiB makes the memory tier take entries up to 128 KiB, so a few MiB go to disk.
- * `policy` 'min-zero' is a cache policy with MinTTL 0 (origin no-store is honoured).
+ * `policy` is the default behavior's cache policy (default CachingOptimized).
  */
 export async function diskEdge(
   t: TestContext,
@@ -37,44 +37,13 @@ export async function diskEdge(
   const origin = await startOrigin(handler);
   const tmp = await tempDir();
   const clock = new ManualClock();
-  const config = {
-    CachePolicies: [
-      {
-        CachePolicyConfig: {
-          Name: 'min-zero',
-          MinTTL: 0,
-          DefaultTTL: 60,
-          MaxTTL: 3600,
-          ParametersInCacheKeyAndForwardedToOrigin: {
-            EnableAcceptEncodingGzip: false,
-            HeadersConfig: { HeaderBehavior: 'none' },
-            CookiesConfig: { CookieBehavior: 'none' },
-            QueryStringsConfig: { QueryStringBehavior: 'none' },
-          },
-        },
-      },
-    ],
-    Distributions: [
-      {
-        Id: 'E1DISK',
-        DistributionConfig: {
-          Enabled: true,
-          Origins: [
-            {
-              Id: 'o',
-              DomainName: '127.0.0.1',
-              CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
-            },
-          ],
-          DefaultCacheBehavior: {
-            TargetOriginId: 'o',
-            ViewerProtocolPolicy: 'allow-all',
-            CachePolicyId: options.policy ?? 'CachingOptimized',
-          },
-        },
-      },
-    ],
-  };
+  const config = simpleConfig(origin.port, {
+    DefaultCacheBehavior: {
+      TargetOriginId: 'app',
+      ViewerProtocolPolicy: 'allow-all',
+      CachePolicyId: options.policy ?? 'CachingOptimized',
+    },
+  });
   const open = () =>
     createEdge({
       clock,

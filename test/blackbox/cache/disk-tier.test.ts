@@ -14,17 +14,12 @@ async function cacheFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-test('the disk tier survives a restart, and a corrupted entry is a miss, never served', async (t) => {
-  const origin = await startOrigin((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=3600' });
-    res.end('persisted body');
-  });
-  const tmp = await tempDir();
-  t.after(() => Promise.all([origin.close(), tmp.remove()]));
-  const config = await writeYaml(
-    tmp.dir,
+/** edgefront.yaml in `dir`: one distribution (E1TEST) over the origin, with CachingOptimized. */
+function cachingConfig(dir: string, originPort: number): Promise<string> {
+  return writeYaml(
+    dir,
     'edgefront.yaml',
-    simpleConfig(origin.port, {
+    simpleConfig(originPort, {
       DefaultCacheBehavior: {
         TargetOriginId: 'app',
         ViewerProtocolPolicy: 'allow-all',
@@ -32,6 +27,16 @@ test('the disk tier survives a restart, and a corrupted entry is a miss, never s
       },
     }),
   );
+}
+
+test('the disk tier survives a restart, and a corrupted entry is a miss, never served', async (t) => {
+  const origin = await startOrigin((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=3600' });
+    res.end('persisted body');
+  });
+  const tmp = await tempDir();
+  t.after(() => Promise.all([origin.close(), tmp.remove()]));
+  const config = await cachingConfig(tmp.dir, origin.port);
   const state = join(tmp.dir, 'state');
   const args = ['--config', config, '--cache-disk', '64MiB', '--state-dir', state];
 
@@ -68,17 +73,7 @@ test('/debug/cache on the admin port lists a distribution’s cached entries wit
     res.end('x');
   });
   const tmp = await tempDir();
-  const config = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    simpleConfig(origin.port, {
-      DefaultCacheBehavior: {
-        TargetOriginId: 'app',
-        ViewerProtocolPolicy: 'allow-all',
-        CachePolicyId: 'CachingOptimized',
-      },
-    }),
-  );
+  const config = await cachingConfig(tmp.dir, origin.port);
   const edge = await startEdgeProcess(['--config', config]);
   t.after(() => Promise.all([edge.close(), origin.close(), tmp.remove()]));
   await (await fetch(edge.url('/item'))).text();
@@ -113,17 +108,7 @@ test('a large object streams to the disk tier of edgefront serve, survives a res
   });
   const tmp = await tempDir();
   t.after(() => Promise.all([origin.close(), tmp.remove()]));
-  const config = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    simpleConfig(origin.port, {
-      DefaultCacheBehavior: {
-        TargetOriginId: 'app',
-        ViewerProtocolPolicy: 'allow-all',
-        CachePolicyId: 'CachingOptimized',
-      },
-    }),
-  );
+  const config = await cachingConfig(tmp.dir, origin.port);
   // A 1 MiB memory tier takes entries up to 128 KiB: this object can only be stored on disk.
   const args = [
     '--config',

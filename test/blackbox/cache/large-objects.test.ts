@@ -72,7 +72,7 @@ test('an object larger than the memory tier is stored on disk as it streams and 
   assert.equal(beyond.headers.get('content-range'), `bytes */${size}`);
   assert.equal(c.origin.hits, 1);
 
-  const listing = [...c.edge.cache.tieredEntries('E1DISK')];
+  const listing = [...c.edge.cache.tieredEntries('E1TEST')];
   assert.equal(listing.length, 1);
   assert.equal(listing[0].tier, 'disk');
   assert.equal(listing[0].meta.size, size);
@@ -203,7 +203,7 @@ test('an invalidation while a large object is still arriving: later requests do 
   const before = await c.get('/p.bin');
   const beforeReader = before.body!.getReader();
   await within(readAtLeast(beforeReader, 1), 10_000, 'first bytes');
-  c.edge.purge({ distributionId: 'E1DISK', paths: ['/p.bin'] });
+  c.edge.purge({ distributionId: 'E1TEST', paths: ['/p.bin'] });
   const after = c.get('/p.bin'); // fetched after the purge: its own origin request
   await eventually('the origin got a second request', () => c.origin.hits === 2);
   release.open();
