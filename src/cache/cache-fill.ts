@@ -123,16 +123,6 @@ export class CacheFill {
     return this.#state !== 'failed' && this.#storage !== 'none' && !this.#settled;
   }
 
-  /** Body bytes received from the origin so far. */
-  get receivedBytes(): number {
-    return this.#received;
-  }
-
-  /** Followers currently reading. */
-  get followerCount(): number {
-    return this.#followers.size;
-  }
-
   /**
    * The fill as a cache entry, for src/cache/serve-cached.ts (304, 206/416, 200). Its size is
    * the Content-Length; without one it cannot answer ranges (size 0: use readBody() whole).
