@@ -12,7 +12,7 @@
  * when the entry had a `multiValue` array. Disallowed headers are left out: CloudFront never shows
  * them to a function (§5.1).
  */
-import { isDisallowedHeader } from '../header-rules.js';
+import { isHiddenFromFunctions } from './header-names.js';
 import type {
   EventResponseCookie,
   EventValue,
@@ -97,7 +97,7 @@ function section(
   if (typeof map !== 'object') throw new FunctionEventError(`event ${what} must be an object`);
   let count = 0;
   for (const name of Object.keys(map)) {
-    if (isHeaders && isDisallowedHeader(name.toLowerCase())) continue;
+    if (isHeaders && isHiddenFromFunctions(name)) continue;
     const entry = map[name] as EventResponseCookie;
     if (typeof entry !== 'object' || entry === null || typeof entry.value !== 'string')
       throw new FunctionEventError(`event ${what}["${name}"] must be { value: string }`);

@@ -165,3 +165,12 @@ export interface RunOptions {
   /** 2.0 `cf.edgeLocation` (viewer-request only). */
   edgeLocation?: { name: string; serverIp: string; region: string };
 }
+
+/**
+ * How the pipeline answers a failed run (reference §6). `src/errors.ts` does not list these
+ * codes yet; the pipeline adds them from here.
+ */
+export const FUNCTION_ERRORS = {
+  execution: { code: 'FunctionExecutionError', status: 503 },
+  validation: { code: 'FunctionValidationError', status: 502 },
+} as const satisfies Record<FunctionErrorKind, { code: string; status: number }>;

@@ -5,7 +5,8 @@
  * multiValue write-back rules of §3.2, validates what changed, and normalises the result for
  * the pipeline.
  */
-import { isDisallowedHeader, isReadOnlyHeader } from '../header-rules.js';
+import { isReadOnlyHeader } from '../header-rules.js';
+import { headerNameClass } from './header-names.js';
 import { MAX_BODY_BYTES, MAX_URL_CHARS } from './limits.js';
 import type { OutputEntry, OutputMap, RequestTokens, ResponseTokens } from './output-tokens.js';
 import type {
@@ -29,7 +30,6 @@ const invalid = (message: string): never => {
 };
 const record = <T>(): Record<string, T> => Object.create(null);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const CONTROL = /[\x00-\x1f\x7f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
@@ -110,7 +110,7 @@ function checkRequest(
   } else if (q === undefined && rawQueryString !== undefined) {
     querystring = rawQueryString;
   } else {
-    query = merge(input.querystring, q, valuesOf, writeBack, (name, values) => {
+    query = new Merged(input.querystring, q, valuesOf, writeBack, (name, values) => {
       for (const v of [name, ...values])
         if (BAD_QUERY.test(v))
           invalid('request.querystring must not contain spaces, control characters or "#"');
@@ -121,7 +121,7 @@ function checkRequest(
     invalid(`the URI and query string must be under ${MAX_URL_CHARS} characters`);
 
   const headers = checkHeaders(input.headers, out.headers, 'request', 'viewer-request', true);
-  const cookies = merge(input.cookies, out.cookies, valuesOf, writeBack, (name, values) => {
+  const cookies = new Merged(input.cookies, out.cookies, valuesOf, writeBack, (name, values) => {
     if (name === '' || BAD_COOKIE_NAME.test(name))
       invalid(`request cookie name ${JSON.stringify(name)} is invalid`);
     for (const v of values)
@@ -142,8 +142,8 @@ class RequestOutput implements FunctionRequestOutput {
     readonly method: string,
     readonly uri: string,
     readonly querystring: string,
-    private readonly h: Merged<string>,
-    private readonly c: Merged<string>,
+    private readonly h: Merged<EventValue, string>,
+    private readonly c: Merged<EventValue, string>,
     readonly changed: FunctionRequestOutput['changed'],
   ) {}
   get headers() {
@@ -163,8 +163,8 @@ class ResponseOutput implements FunctionResponseOutput {
   body?: { encoding: 'text' | 'base64'; data: string };
   constructor(
     readonly statusCode: number,
-    private readonly h: Merged<string>,
-    private readonly c: Merged<FunctionResponseCookieOutput>,
+    private readonly h: Merged<EventValue, string>,
+    private readonly c: Merged<EventResponseCookie, FunctionResponseCookieOutput>,
     readonly changed: FunctionResponseOutput['changed'],
   ) {}
   get headers() {
@@ -191,14 +191,13 @@ function checkHeaders(
   what: string,
   eventType: FunctionEventType,
   readOnlyApplies: boolean,
-): Merged<string> {
-  const merged = merge(input, map, valuesOf, writeBack, (name, values) => {
-    if (!TOKEN.test(name)) {
-      if (name.toLowerCase() !== name)
-        invalid(`${what} header names must be lowercase: ${JSON.stringify(name)}`);
+): Merged<EventValue, string> {
+  const merged = new Merged(input, map, valuesOf, writeBack, (name, values) => {
+    const kind = headerNameClass(name);
+    if (kind === 'uppercase') invalid(`${what} header names must be lowercase: ${JSON.stringify(name)}`);
+    if (kind === 'invalid')
       invalid(`${what} header name ${JSON.stringify(name)} is not a valid HTTP header name`);
-    }
-    if (isDisallowedHeader(name)) invalid(`${what} header ${name} is disallowed: functions can't add it`);
+    if (kind === 'disallowed') invalid(`${what} header ${name} is disallowed: functions can't add it`);
     for (const v of values) if (/[\r\n\0]/.test(v)) invalid(`${what} header ${name} has an invalid value`);
   });
   if (readOnlyApplies) {
@@ -222,7 +221,7 @@ function checkResponse(
     invalid(`response.statusCode must be an integer from 100 to 599 (got ${statusCode})`);
   const input = generated ? undefined : event.response;
   const headers = checkHeaders(input?.headers, out.headers, 'response', 'viewer-response', !generated);
-  const cookies = merge(input?.cookies, out.cookies, cookiesOf, cookieWriteBack, (name, list) => {
+  const cookies = new Merged(input?.cookies, out.cookies, cookiesOf, cookieWriteBack, (name, list) => {
     if (name === '' || BAD_COOKIE_NAME.test(name))
       invalid(`response cookie name ${JSON.stringify(name)} is invalid`);
     for (const c of list)
@@ -254,52 +253,60 @@ function checkBody(encoding: string, data: string): { encoding: 'text' | 'base64
   return { encoding: encoding as 'text' | 'base64', data };
 }
 
-/** One map of the output: the function's changes, validated, and the lists they lead to. */
-interface Merged<T> {
-  /** Whether the function changed anything in the map. */
-  changed: boolean;
-  /** Names the function set or deleted (every name of either side, for a whole new map). */
-  touched: string[];
-  /** The final lists, built on first call (most runs change a map in one place or not at all). */
-  lists: () => Record<string, T[]>;
-}
+const NOTHING: readonly string[] = Object.freeze([]);
 
 /**
- * The event's map `input` with `map` applied. `check` sees every entry the function set, now;
- * the complete lists are assembled only when asked for.
+ * One map of the output: the event's map `input` with the function's changes `map` applied.
+ * The constructor validates every entry the function set (`check`); the complete lists are
+ * assembled only when asked for (most runs change a map in one place or not at all).
  */
-function merge<In, T>(
-  input: Record<string, In> | undefined,
-  map: OutputMap | undefined,
-  fromInput: (entry: In) => T[],
-  fromOutput: (name: string, entry: OutputEntry, original: In | undefined) => T[],
-  check: (name: string, values: T[]) => void,
-): Merged<T> {
-  const original = (name: string) => (input && Object.hasOwn(input, name) ? input[name] : undefined);
-  const set = new Map<string, T[]>();
-  for (const [name, entry] of map?.set ?? []) {
-    const values = fromOutput(name, entry, original(name));
-    check(name, values);
-    set.set(name, values);
+class Merged<In, T> {
+  /** Whether the function changed anything in the map. */
+  readonly changed: boolean;
+  /** Names the function set or deleted (every name of either side, for a whole new map). */
+  readonly touched: readonly string[];
+  readonly #set: Map<string, T[]> | undefined;
+  #lists: Record<string, T[]> | undefined;
+
+  constructor(
+    private readonly input: Record<string, In> | undefined,
+    private readonly map: OutputMap | undefined,
+    private readonly fromInput: (entry: In) => T[],
+    fromOutput: (name: string, entry: OutputEntry, original: In | undefined) => T[],
+    check: (name: string, values: T[]) => void,
+  ) {
+    this.changed = map !== undefined;
+    if (!map) {
+      this.touched = NOTHING;
+      return;
+    }
+    const set = new Map<string, T[]>();
+    for (const [name, entry] of map.set) {
+      const values = fromOutput(name, entry, input && Object.hasOwn(input, name) ? input[name] : undefined);
+      check(name, values);
+      set.set(name, values);
+    }
+    this.#set = set;
+    this.touched = map.full
+      ? [...new Set([...Object.keys(input ?? {}), ...set.keys()])]
+      : [...map.deleted, ...set.keys()];
   }
-  let lists: Record<string, T[]> | undefined;
-  const assemble = () => {
-    if (lists) return lists;
-    lists = record<T[]>();
+
+  lists(): Record<string, T[]> {
+    if (this.#lists) return this.#lists;
+    const lists = record<T[]>();
+    const { input, map } = this;
+    const set = this.#set;
     if (!map?.full) {
       for (const name in input) {
         if (map?.deleted.includes(name)) continue;
-        lists[name] = set.get(name) ?? fromInput(input[name]);
+        lists[name] = set?.get(name) ?? this.fromInput(input[name]);
       }
     }
-    for (const [name, values] of set) lists[name] = values;
+    if (set) for (const [name, values] of set) lists[name] = values;
+    this.#lists = lists;
     return lists;
-  };
-  if (!map) return { changed: false, touched: [], lists: assemble };
-  const touched = map.full
-    ? [...new Set([...Object.keys(input ?? {}), ...set.keys()])]
-    : [...map.deleted, ...set.keys()];
-  return { changed: true, touched, lists: assemble };
+  }
 }
 
 function valuesOf(entry: EventValue): string[] {

@@ -14,14 +14,16 @@ import type { Primordials } from './primordials.js';
 
 /**
  * What build() made for one map of the event. `data` holds, per entry, `STRIDE` slots: name,
- * entry object, value, attributes, multiValue array, snapshot of the multiValue contents.
- * Plain arrays (fast to make): if user code plants index setters on Array.prototype it can only
- * stop its own changes from being reported (the host applies reported changes to its own copy).
+ * entry object, value, attributes; `multi[i]`, for an entry that had a multiValue array, that
+ * array and a snapshot of its contents. Plain arrays (fast to make): if user code plants index
+ * setters on Array.prototype it can only stop its own changes from being reported (the host
+ * applies reported changes to its own copy of the event).
  */
 interface Originals {
   obj: unknown;
   count: number;
   data: unknown[];
+  multi: [unknown[], string][] | undefined;
 }
 
 export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: () => string | undefined) {
@@ -29,7 +31,7 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
   class InvalidOutput {
     constructor(readonly message: string) {}
   }
-  const STRIDE = 6;
+  const STRIDE = 4;
   const requestProto = P.ObjectCreate(P.ObjectGetPrototypeOf({}), {
     rawQueryString: { value: rawQueryString, writable: true, configurable: true },
   });
@@ -63,20 +65,20 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
     const obj: Record<string, unknown> = {};
     const n = next() as number;
     const data: unknown[] = [];
+    let multi: [unknown[], string][] | undefined;
     for (let i = 0; i < n; i++) {
       const name = next() as string;
       let k = next() as number;
-      const multi = k < 0;
-      if (multi) k = -k;
+      const isMulti = k < 0;
+      if (isMulti) k = -k;
       const value = next();
       const attributes = withAttributes ? next() : undefined;
       let entry: Record<string, unknown>;
-      let list: unknown[] | undefined;
-      let snap = '';
-      if (!multi && k === 1) entry = attributes === undefined ? { value } : { value, attributes };
+      if (!isMulti && k === 1) entry = attributes === undefined ? { value } : { value, attributes };
       else {
-        list = [attributes === undefined ? { value } : { value, attributes }];
-        snap = tok('v', value as string) + (attributes === undefined ? '' : tok('a', attributes as string));
+        const list: unknown[] = [attributes === undefined ? { value } : { value, attributes }];
+        let snap =
+          tok('v', value as string) + (attributes === undefined ? '' : tok('a', attributes as string));
         for (let j = 1; j < k; j++) {
           const v = next() as string;
           const a = withAttributes ? (next() as string | undefined) : undefined;
@@ -85,6 +87,8 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
         }
         entry =
           attributes === undefined ? { value, multiValue: list } : { value, attributes, multiValue: list };
+        multi ??= [];
+        multi[i] = [list, snap];
       }
       put(obj, name, entry);
       const at = i * STRIDE;
@@ -92,10 +96,8 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
       data[at + 1] = entry;
       data[at + 2] = value;
       data[at + 3] = attributes;
-      data[at + 4] = list;
-      data[at + 5] = snap;
     }
-    return { obj, count: n, data };
+    return { obj, count: n, data, multi };
   }
 
   /** The event from the host's list (layout: event-codec.ts). `head` receives the run's fields. */
@@ -197,16 +199,18 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
     }
     return out;
   }
-  function unchanged(d: unknown[], at: number, e: unknown, withAttributes: boolean): boolean {
+  function unchanged(o: Originals, at: number, e: unknown, withAttributes: boolean): boolean {
+    const d = o.data;
     if (e !== d[at + 1]) return false;
     const entry = e as Record<string, unknown>;
     if (entry.value !== d[at + 2]) return false;
     if (withAttributes && entry.attributes !== d[at + 3]) return false;
     const mv = entry.multiValue;
-    if (mv !== d[at + 4]) return false;
+    const original = o.multi?.[at / STRIDE];
+    if (mv !== original?.[0]) return false;
     if (mv === undefined) return true;
     try {
-      return multiTokens(mv, withAttributes, '') === d[at + 5];
+      return multiTokens(mv, withAttributes, '') === original![1];
     } catch (error) {
       if (error instanceof InvalidOutput) return false;
       throw error;
@@ -238,7 +242,7 @@ export function createEventCodec(P: Primordials, v2: boolean, rawQueryString: ()
       if (e === undefined) out += tok('x', name);
       else {
         present++;
-        if (!unchanged(d, at, e, withAttributes)) out += entryTokens(name, e, withAttributes, where);
+        if (!unchanged(o, at, e, withAttributes)) out += entryTokens(name, e, withAttributes, where);
       }
     }
     if (keys.length !== present) {
