@@ -137,48 +137,52 @@ function checkRequest(
 }
 
 /** Headers and cookies are assembled on first read (a class: getters on a literal are slow in V8). */
-class RequestOutput implements FunctionRequestOutput {
+class LazyMaps<Cookie> {
+  readonly #headers: Merged<EventValue, string>;
+  readonly #cookies: { lists(): Record<string, Cookie[]> };
+  constructor(headers: Merged<EventValue, string>, cookies: { lists(): Record<string, Cookie[]> }) {
+    this.#headers = headers;
+    this.#cookies = cookies;
+  }
+  get headers() {
+    return this.#headers.lists();
+  }
+  get cookies() {
+    return this.#cookies.lists();
+  }
+  /** A plain object with every field (for logs and the CLI). */
+  toJSON() {
+    return { ...this, headers: this.headers, cookies: this.cookies };
+  }
+}
+
+class RequestOutput extends LazyMaps<string> implements FunctionRequestOutput {
   constructor(
     readonly method: string,
     readonly uri: string,
     readonly querystring: string,
-    private readonly h: Merged<EventValue, string>,
-    private readonly c: Merged<EventValue, string>,
+    headers: Merged<EventValue, string>,
+    cookies: Merged<EventValue, string>,
     readonly changed: FunctionRequestOutput['changed'],
-  ) {}
-  get headers() {
-    return this.h.lists();
-  }
-  get cookies() {
-    return this.c.lists();
-  }
-  toJSON() {
-    const { method, uri, querystring, headers, cookies, changed } = this;
-    return { method, uri, querystring, headers, cookies, changed };
+  ) {
+    super(headers, cookies);
   }
 }
 
-class ResponseOutput implements FunctionResponseOutput {
+class ResponseOutput extends LazyMaps<FunctionResponseCookieOutput> implements FunctionResponseOutput {
   statusDescription?: string;
   body?: { encoding: 'text' | 'base64'; data: string };
   constructor(
     readonly statusCode: number,
-    private readonly h: Merged<EventValue, string>,
-    private readonly c: Merged<EventResponseCookie, FunctionResponseCookieOutput>,
+    headers: Merged<EventValue, string>,
+    cookies: Merged<EventResponseCookie, FunctionResponseCookieOutput>,
     readonly changed: FunctionResponseOutput['changed'],
-  ) {}
-  get headers() {
-    return this.h.lists();
-  }
-  get cookies() {
-    return this.c.lists();
-  }
-  toJSON() {
-    const { statusCode, statusDescription, headers, cookies, body, changed } = this;
-    return { statusCode, statusDescription, headers, cookies, body, changed };
+  ) {
+    super(headers, cookies);
   }
 }
 
+// Deviation from CloudFront (undocumented there): an empty value is written `name=`, never bare `name`.
 function serializeQuery(lists: Record<string, string[]>): string {
   let s = '';
   for (const name in lists) for (const v of lists[name]) s += `${s === '' ? '' : '&'}${name}=${v}`;

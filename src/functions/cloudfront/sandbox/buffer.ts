@@ -145,13 +145,7 @@ export function createBufferModule(
       return n;
     }
     override fill(value: unknown, offset?: unknown, end?: unknown, enc?: string): this {
-      let o = 0;
-      let e = len(this);
-      let encoding = enc;
-      if (typeof offset === 'string') encoding = offset;
-      else if (offset !== undefined) o = offset as number;
-      if (typeof end === 'string') encoding = end;
-      else if (end !== undefined) e = end as number;
+      const [o, e, encoding] = positional(offset, end, enc, 0, len(this));
       if (o < 0 || e > len(this) || o > e) throw outOfRange('offset', o);
       const pattern =
         typeof value === 'number'
@@ -183,13 +177,7 @@ export function createBufferModule(
       return P.TypedArraySubarray(this, start, end) as Buffer;
     }
     write(text: string, offsetOrEnc?: unknown, lengthOrEnc?: unknown, enc?: string): number {
-      let offset = 0;
-      let max = len(this);
-      let encoding = enc;
-      if (typeof offsetOrEnc === 'string') encoding = offsetOrEnc;
-      else if (offsetOrEnc !== undefined) offset = offsetOrEnc as number;
-      if (typeof lengthOrEnc === 'string') encoding = lengthOrEnc;
-      else if (lengthOrEnc !== undefined) max = lengthOrEnc as number;
+      const [offset, max, encoding] = positional(offsetOrEnc, lengthOrEnc, enc, 0, len(this));
       if (offset < 0 || offset > len(this)) throw outOfRange('offset', offset);
       const bytes = B.encode(String(text), encodingOf(encoding));
       const n = P.MathMin(bytes.length, max, len(this) - offset);
@@ -229,6 +217,24 @@ export function createBufferModule(
     writeUIntLE(value: number, offset: number, byteLength: number): number {
       return writeVar(this, value, offset, byteLength, true, false);
     }
+  }
+
+  /** Node's `(a?, b?, encoding?)` where the encoding may take an earlier place: [a, b, encoding]. */
+  function positional(
+    a: unknown,
+    b: unknown,
+    enc: string | undefined,
+    aDefault: number,
+    bDefault: number,
+  ): [number, number, string | undefined] {
+    let encoding = enc;
+    let x = aDefault;
+    let y = bDefault;
+    if (typeof a === 'string') encoding = a;
+    else if (a !== undefined) x = a as number;
+    if (typeof b === 'string') encoding = b;
+    else if (b !== undefined) y = b as number;
+    return [x, y, encoding];
   }
 
   function fromBytes(bytes: string): Buffer {

@@ -26,6 +26,7 @@ export function setupGlobals(P: Primordials, B: Bytes, buffer: BufferModule | un
   const define = (target: object, name: string, value: unknown) =>
     P.ObjectDefineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
   // Globals V8 has and CloudFront Functions do not (§2.2: anything not listed is unsupported).
+  // Deviation from CloudFront: some may exist there unlisted; refusing them errs on the safe side.
   const removed = [
     'WebAssembly',
     'SharedArrayBuffer',

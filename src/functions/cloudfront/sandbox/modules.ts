@@ -26,6 +26,8 @@ export function createModules(P: Primordials, B: Bytes, buffer: BufferModule | u
   const ALGORITHMS = ['md5', 'sha1', 'sha256'];
   const DIGEST_ENCODINGS = ['hex', 'base64', 'base64url', 'latin1', 'binary'];
   function toBytes(data: unknown, enc: unknown): string {
+    // Deviation from CloudFront: a 1.0 byte string (e.g. a digest) is an ordinary string here,
+    // so it is hashed as UTF-8 like any other; CloudFront hashes its bytes.
     if (typeof data === 'string') {
       const e = enc === undefined ? 'utf8' : B.encodingName(enc);
       if (e === undefined) throw new P.TypeError(`Unknown encoding: ${P.String(enc)}`);

@@ -51,6 +51,10 @@ test('the Function constructor is unreachable: every .constructor.constructor re
     const body = `var r = ${door}; if (typeof r === 'object' && r !== null && r.constructor) r.constructor.constructor('return process')();`;
     failsWith(body, CODEGEN, ['cloudfront-js-2.0']);
   }
+  const topLevelThis = load(
+    'var self = this;\nfunction handler(event) { self.constructor.constructor("return process")(); }',
+  );
+  assert.match(errorOf(runSync(topLevelThis, viewerRequest()), 'execution'), CODEGEN);
   const asyncDoor = load(
     'async function f() {}\nfunction handler(event) { Object.getPrototypeOf(f).constructor("return process")(); }',
   );
