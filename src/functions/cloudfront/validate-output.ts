@@ -269,7 +269,9 @@ class Merged<In, T> {
   readonly changed: boolean;
   /** Names the function set or deleted (every name of either side, for a whole new map). */
   readonly touched: readonly string[];
-  readonly #set: Map<string, T[]> | undefined;
+  /** Names and final values of the entries the function set, in its order. */
+  readonly #names: string[] = [];
+  readonly #values: T[][] = [];
   #lists: Record<string, T[]> | undefined;
 
   constructor(
@@ -284,30 +286,30 @@ class Merged<In, T> {
       this.touched = NOTHING;
       return;
     }
-    const set = new Map<string, T[]>();
-    for (const [name, entry] of map.set) {
+    for (let i = 0; i < map.set.length; i++) {
+      const [name, entry] = map.set[i];
       const values = fromOutput(name, entry, input && Object.hasOwn(input, name) ? input[name] : undefined);
       check(name, values);
-      set.set(name, values);
+      this.#names.push(name);
+      this.#values.push(values);
     }
-    this.#set = set;
     this.touched = map.full
-      ? [...new Set([...Object.keys(input ?? {}), ...set.keys()])]
-      : [...map.deleted, ...set.keys()];
+      ? [...new Set([...Object.keys(input ?? {}), ...this.#names])]
+      : map.deleted.concat(this.#names);
   }
 
   lists(): Record<string, T[]> {
     if (this.#lists) return this.#lists;
     const lists = record<T[]>();
     const { input, map } = this;
-    const set = this.#set;
     if (!map?.full) {
       for (const name in input) {
         if (map?.deleted.includes(name)) continue;
-        lists[name] = set?.get(name) ?? this.fromInput(input[name]);
+        lists[name] = this.fromInput(input[name]);
       }
     }
-    if (set) for (const [name, values] of set) lists[name] = values;
+    // The function's values replace the event's in place (keeping the order), or come last.
+    for (let i = 0; i < this.#names.length; i++) lists[this.#names[i]] = this.#values[i];
     this.#lists = lists;
     return lists;
   }
@@ -336,7 +338,8 @@ function writeBack(name: string, entry: OutputEntry, original: EventValue | unde
     if (!originalMv || !sameList(originalMv, values)) return values;
   }
   if (entry.value === undefined) return invalid(`["${name}"].value must be a string`);
-  return original ? [entry.value, ...valuesOf(original).slice(1)] : [entry.value];
+  if (!original?.multiValue || original.multiValue.length < 2) return [entry.value];
+  return [entry.value, ...valuesOf(original).slice(1)];
 }
 
 function cookieWriteBack(
