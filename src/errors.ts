@@ -64,6 +64,32 @@ export const EDGE_ERRORS = {
     source: 'origin',
     reason: 'The origin returned response headers that are too large.',
   },
+  // edge functions (cloudfront-functions.md §6, lambda-edge.md §8): X-Cache names the code
+  FunctionExecutionError: {
+    status: 503,
+    source: 'function',
+    reason: 'The CloudFront function associated with the cache behavior failed to run.',
+  },
+  FunctionValidationError: {
+    status: 502,
+    source: 'function',
+    reason: 'The CloudFront function returned an invalid value.',
+  },
+  LambdaExecutionError: {
+    status: 503,
+    source: 'function',
+    reason: 'The Lambda function associated with the CloudFront distribution failed to run.',
+  },
+  LambdaValidationError: {
+    status: 502,
+    source: 'function',
+    reason: 'The Lambda function returned an invalid response to CloudFront.',
+  },
+  LambdaLimitExceeded: {
+    status: 503,
+    source: 'function',
+    reason: 'The Lambda function associated with the CloudFront distribution was throttled or timed out.',
+  },
   // internal
   Error: { status: 500, source: 'internal', reason: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; source: Source; reason: string }>;

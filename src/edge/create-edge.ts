@@ -10,6 +10,7 @@ import { DiskStore } from '../cache/disk-store.js';
 import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfigFiles, loadConfigObject } from '../config/load.js';
+import { EdgeFunctionHost } from '../functions/edge-functions.js';
 import type { EdgeModel } from '../model/types.js';
 import { createOriginFetcher } from '../origin/index.js';
 import { devCertificate } from './dev-cert.js';
@@ -21,6 +22,8 @@ import { type Listening, startListeners } from './server.js';
 export interface EdgeOptions {
   /** A native config object (or a CloudFormation template object). */
   config?: unknown;
+  /** Receives edge functions' console.log lines, `<request id> <function>: <line>` (default: stderr). */
+  functionLog?: (line: string) => void;
   /** Config files: native YAML/JSON or CloudFormation templates (`--config`). */
   configFiles?: string[];
   /** Directory that relative paths in `config` resolve against (default: cwd). */
@@ -92,6 +95,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     disk,
   });
   let notes: readonly string[] = [];
+  const functionHost = new EdgeFunctionHost();
+  const functionLog = options.functionLog ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   async function load(source: unknown): Promise<EdgeModel> {
     const result =
@@ -121,6 +126,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       viaHost,
       viewerVia: `1.1 ${viaHost} (CloudFront)`,
       cache,
+      functions: functionHost.forModel(model),
+      functionLog,
       httpsPort: listening?.https ? Number(listening.https.port) : options.httpsPort,
     };
   }
@@ -168,6 +175,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       await listening?.close();
       listening = undefined;
       await runtime.fetcher.close();
+      await functionHost.close();
     },
   };
   return edge;
@@ -182,11 +190,6 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
   for (const dist of model.distributions) {
     for (const behavior of dist.behaviors) {
       const where = `${dist.Id} behavior ${behavior.PathPattern}`;
-      for (const a of behavior.config.FunctionAssociations) {
-        out.push(
-          `${where}: CloudFront Function ${a.FunctionARN} (${a.EventType}) is not run yet (edge functions: issue #4)`,
-        );
-      }
       for (const a of behavior.config.LambdaFunctionAssociations) {
         out.push(
           `${where}: Lambda@Edge ${a.LambdaFunctionARN} (${a.EventType}) is not run yet (edge functions: issue #4)`,

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type { EdgeCache } from '../cache/edge-cache.js';
 import type { CacheEntry } from '../cache/types.js';
 import type { Clock } from '../clock.js';
+import type { OriginOverride } from '../functions/cloudfront/index.js';
+import type { EdgeFunctions } from '../functions/edge-functions.js';
 import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
 import type { OriginFetcher } from '../origin/types.js';
 import { newRequestId } from './request-id.js';
@@ -59,7 +61,10 @@ export type ResultType =
   | 'FunctionGeneratedResponse'
   | 'LambdaGeneratedResponse'
   | 'FunctionExecutionError'
-  | 'LambdaExecutionError';
+  | 'FunctionValidationError'
+  | 'LambdaExecutionError'
+  | 'LambdaValidationError'
+  | 'LambdaLimitExceeded';
 
 /** What an edge serves with, swapped as a whole on reload so a request never sees half a config. */
 export interface EdgeRuntime {
@@ -77,6 +82,10 @@ export interface EdgeRuntime {
   readonly httpsPort: number | undefined;
   /** The cache (memory and disk tiers, invalidations, collapsing); shared across reloads. */
   readonly cache: EdgeCache;
+  /** This config's edge functions (src/functions/edge-functions.ts). */
+  readonly functions: EdgeFunctions;
+  /** Where edge functions' console output goes (one line per call). */
+  readonly functionLog: (line: string) => void;
 }
 
 export class Exchange {
@@ -107,12 +116,15 @@ export class Exchange {
    * edge applies the range (src/edge/range-response.ts).
    */
   widenedRange = false;
+  /** The origin a viewer-request function chose with the `cloudfront` module's helpers. */
+  originOverride: OriginOverride | undefined;
   /** InvalidationLog sequence taken when the origin request was sent. */
   originSequence = 0;
 
   constructor(
     readonly runtime: EdgeRuntime,
-    readonly request: ViewerRequest,
+    /** Replaced (never mutated) when a viewer-request function changes the request. */
+    public request: ViewerRequest,
   ) {
     this.startedAtMs = runtime.clock.now();
     this.originPath = request.path;

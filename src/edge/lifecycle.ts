@@ -13,28 +13,33 @@ import { errorResponse } from './phases/error-response.js';
 import { originFetch } from './phases/origin-fetch.js';
 import { originRequest } from './phases/origin-request.js';
 import { originResponse } from './phases/origin-response.js';
+import { viewerRequestFunction, viewerResponseFunction } from './phases/viewer-functions.js';
 import { viewerRequest } from './phases/viewer-request.js';
 import { viewerResponse } from './phases/viewer-response.js';
 
 export type Phase =
   | 'viewer-request'
+  | 'viewer-request-function'
   | 'cache-lookup'
   | 'origin-request'
   | 'origin-fetch'
   | 'origin-response'
   | 'cache-store'
-  | 'viewer-response';
+  | 'viewer-response'
+  | 'viewer-response-function';
 export type Next = Phase | 'deliver';
 type PhaseFn = (ex: Exchange) => Promise<Next> | Next;
 
 const RUN: Record<Phase, PhaseFn> = {
   'viewer-request': viewerRequest,
+  'viewer-request-function': viewerRequestFunction,
   'cache-lookup': cacheLookup,
   'origin-request': originRequest,
   'origin-fetch': originFetch,
   'origin-response': originResponse,
   'cache-store': cacheStore,
   'viewer-response': viewerResponse,
+  'viewer-response-function': viewerResponseFunction,
 };
 
 /**

@@ -8,13 +8,14 @@
 import { EDGE_ERRORS, type EdgeError } from '../../errors.js';
 import { copyHeaders } from '../copy-headers.js';
 import { errorPage } from '../error-page.js';
-import type { EdgeResponse, Exchange } from '../exchange.js';
+import type { EdgeResponse, Exchange, ResultType } from '../exchange.js';
 import { behaviorFor } from '../route.js';
 import { buildOriginRequest, originsFor } from './origin-request.js';
 import { destroyBody } from './origin-response.js';
 
 export async function errorResponse(ex: Exchange, err: EdgeError): Promise<void> {
-  ex.result = 'Error';
+  // A failing edge function is its own X-Cache value (FunctionExecutionError from cloudfront …).
+  ex.result = err.source === 'function' ? (err.code as ResultType) : 'Error';
   ex.detailedResult = err.code;
   if (err.source === 'internal') {
     process.stderr.write(

@@ -3,7 +3,7 @@
  * before anything else (reference/distribution.md §4.2–4.3): URL size, disabled distribution,
  * distribution chaining, viewer protocol policy, allowed methods, GET with a body, and the
  * DefaultRootObject (for `/` only, every method: caching.md §7).
- * → 'cache-lookup', or 'viewer-response' with a generated redirect.
+ * → 'viewer-request-function', or 'viewer-response' with a generated redirect.
  */
 import { EdgeError } from '../../errors.js';
 import type { EdgeResponse, Exchange } from '../exchange.js';
@@ -48,7 +48,7 @@ export function viewerRequest(ex: Exchange): Next {
 
   const rootObject = dist.DistributionConfig.DefaultRootObject;
   if (rootObject && req.path === '/') ex.originPath = `/${rootObject}`;
-  return 'cache-lookup';
+  return 'viewer-request-function';
 }
 
 function hasBody(ex: Exchange): boolean {

@@ -9,10 +9,12 @@ import { forwardingPlan } from '../forwarding-plan.js';
 import { HOP_BY_HOP, namedByConnection } from '../origin-headers.js';
 import { applyWidenedRange } from '../range-response.js';
 
+const GENERATED = new Set(['Redirect', 'FunctionGeneratedResponse', 'LambdaGeneratedResponse']);
+
 /** `X-Cache` values, built once instead of per response. */
 const X_CACHE: Record<string, string> = {};
 
-export function viewerResponse(ex: Exchange): 'deliver' {
+export function viewerResponse(ex: Exchange): 'viewer-response-function' {
   const response = ex.response!;
   const runtime = ex.runtime;
   if (response.viewerSafe === true) {
@@ -22,10 +24,11 @@ export function viewerResponse(ex: Exchange): 'deliver' {
     headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
     headers['x-amz-cf-pop'] = runtime.pop;
     headers['x-amz-cf-id'] = ex.requestId;
-    return 'deliver';
+    return 'viewer-response-function';
   }
   if (ex.widenedRange) applyWidenedRange(ex);
-  const plan = ex.behavior && ex.result !== 'Redirect' ? forwardingPlan(ex.behavior) : undefined;
+  // Generated responses (redirects, functions) keep their cookies and Vary as generated.
+  const plan = ex.behavior && !GENERATED.has(ex.result) ? forwardingPlan(ex.behavior) : undefined;
   // One pass into a fresh object: deleting keys from the origin's object would slow every
   // later access to it (V8 dictionary mode).
   const headers: Record<string, string | string[]> = {};
@@ -49,7 +52,7 @@ export function viewerResponse(ex: Exchange): 'deliver' {
   headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
   headers['x-amz-cf-pop'] = runtime.pop;
   headers['x-amz-cf-id'] = ex.requestId;
-  return 'deliver';
+  return 'viewer-response-function';
 }
 
 function xCache(result: string): string {
