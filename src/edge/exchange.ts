@@ -118,6 +118,8 @@ export class Exchange {
   widenedRange = false;
   /** The origin a viewer-request function chose with the `cloudfront` module's helpers. */
   originOverride: OriginOverride | undefined;
+  /** Failover status codes of an origin group a viewer-request function created. */
+  failoverCodes: readonly number[] | undefined;
   /** InvalidationLog sequence taken when the origin request was sent. */
   originSequence = 0;
 

@@ -48,7 +48,9 @@ export function originRequestHeaders(
   }
 
   const isS3 = origin.kind !== 'custom';
-  out.host = plan.forwardsHost && !isS3 && ex.header('host') ? ex.header('host')! : origin.config.DomainName;
+  out.host =
+    origin.hostHeader ??
+    (plan.forwardsHost && !isS3 && ex.header('host') ? ex.header('host')! : origin.config.DomainName);
 
   const authorization = req.headers.authorization;
   if (

@@ -88,6 +88,8 @@ export type OriginKind = 'custom' | 's3' | 's3-website';
 export interface OriginModel {
   readonly config: OriginConfig;
   readonly kind: OriginKind;
+  /** The Host header to send instead of DomainName (a CloudFront Function's origin override). */
+  readonly hostHeader?: string;
   /** For S3 REST and website origins: the bucket name taken from DomainName. */
   readonly bucket?: string;
   /** For S3 origins: the region in DomainName ('us-east-1' when the global form is used). */

@@ -53,8 +53,9 @@ async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {
   if (!secondary || !FAILOVER_METHODS.has(ex.request.method)) {
     return fetcher.fetch(requestFor(ex, primary));
   }
-  const group = ex.distribution!.originGroups.get(behavior.config.TargetOriginId)!;
-  const codes = group.FailoverCriteria.StatusCodes.Items;
+  const codes =
+    ex.failoverCodes ??
+    ex.distribution!.originGroups.get(behavior.config.TargetOriginId)!.FailoverCriteria.StatusCodes.Items;
   try {
     const response = await fetcher.fetch(requestFor(ex, primary));
     if (!codes.includes(response.status)) return response;

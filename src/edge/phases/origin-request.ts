@@ -9,9 +9,11 @@ import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
 import type { Next } from '../lifecycle.js';
 import { forwardedQuery, originRequestHeaders } from '../origin-headers.js';
+import { overriddenOrigins } from '../origin-override.js';
 
 export function originRequest(ex: Exchange): Next {
-  ex.originCandidates = originsFor(ex, ex.behavior!);
+  const origins = originsFor(ex, ex.behavior!);
+  ex.originCandidates = ex.originOverride ? overriddenOrigins(ex, ex.originOverride, origins) : origins;
   return 'origin-fetch';
 }
 

@@ -142,3 +142,67 @@ test('a throwing function is 503 FunctionExecutionError; an invalid return is 50
   assert.equal(spin.status, 503, 'the compute budget stops an endless loop');
   assert.equal(c.origin.hits, 0);
 });
+
+test('2.0 origin helpers: select another origin by Id, or update the origin for this request', async (t) => {
+  const named = (name: string) =>
+    startOrigin((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      res.end(`${name} ${req.url} host=${req.headers.host} secret=${req.headers['x-secret'] ?? ''}`);
+    });
+  const [first, second, api] = await Promise.all([named('first'), named('second'), named('api')]);
+  const code = (body: string) =>
+    `import cf from 'cloudfront';\nasync function handler(event) {\n${body}\nreturn event.request;\n}`;
+  const behavior = (name: string) => ({
+    PathPattern: `/${name}/*`,
+    TargetOriginId: 'first',
+    ViewerProtocolPolicy: 'allow-all',
+    CachePolicyId: 'CachingDisabled',
+    FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: name }],
+  });
+  const edge = await createEdge({
+    functionLog: () => {},
+    originOverrides: { 'api.example': `http://127.0.0.1:${api.port}` },
+    config: {
+      Functions: [
+        ['select', `cf.selectRequestOriginById('second');`],
+        [
+          'update',
+          `cf.updateRequestOrigin({ domainName: 'api.example', originPath: '/v2', customHeaders: { 'x-secret': 's3cr3t' },
+             customOriginConfig: { port: 80, protocol: 'http', sslProtocols: ['TLSv1.2'] } });`,
+        ],
+        ['missing', `cf.selectRequestOriginById('nope');`],
+      ].map(([Name, body]) => ({
+        Name,
+        FunctionConfig: { Runtime: 'cloudfront-js-2.0', Comment: '' },
+        FunctionCode: code(body),
+      })),
+      Distributions: [
+        {
+          Id: 'E1ORIG',
+          DistributionConfig: {
+            Enabled: true,
+            Origins: [first, second].map((o, i) => ({
+              Id: i === 0 ? 'first' : 'second',
+              DomainName: '127.0.0.1',
+              CustomOriginConfig: { HTTPPort: o.port, OriginProtocolPolicy: 'http-only' },
+            })),
+            CacheBehaviors: ['select', 'update', 'missing'].map(behavior),
+            DefaultCacheBehavior: {
+              TargetOriginId: 'first',
+              ViewerProtocolPolicy: 'allow-all',
+              CachePolicyId: 'CachingDisabled',
+            },
+          },
+        },
+      ],
+    },
+  });
+  t.after(() => Promise.all([edge.close(), first.close(), second.close(), api.close()]));
+  const text = async (path: string) => (await edge.fetch(`http://site.example${path}`)).text();
+  assert.match(await text('/plain/x'), /^first \/plain\/x/);
+  assert.match(await text('/select/x'), /^second \/select\/x/);
+  assert.equal(await text('/update/x'), 'api /v2/update/x host=api.example secret=s3cr3t');
+  const missing = await edge.fetch('http://site.example/missing/x');
+  assert.equal(missing.status, 502);
+  assert.equal(missing.headers.get('x-cache'), 'FunctionValidationError from cloudfront');
+});
