@@ -3,10 +3,11 @@
  * TTLs (caching.md §1.2, §1.6, §2.1), function code (distribution.md §12: 10 KB), local
  * files and directories (function code, Lambda code, KVS data, bucket directories).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Issues, isObj, num, type Obj, type Path, str } from '../issues.js';
 import type { ParsedConfig } from '../parse.js';
 import type { RawConfig } from '../raw.js';
+import { addFunctionCodeIssues, lambdaHandlerProblem } from './function-code.js';
 import type { Registry } from './registry.js';
 
 /** caching.md §1.6: CloudFront headers that only an origin request policy may list. */
@@ -102,12 +103,13 @@ export function validateResources(
     } else if (codeFile !== undefined && inline !== undefined) {
       issues.add(entry.file, [...entry.path, 'Code'], 'give either Code or FunctionCode, not both');
     }
-    let size = typeof inline === 'string' ? Buffer.byteLength(inline) : 0;
+    let code = typeof inline === 'string' && codeFile === undefined ? inline : undefined;
     if (codeFile !== undefined) {
       const problem = fileProblem(codeFile, 'file');
       if (problem) issues.add(entry.file, [...entry.path, 'Code'], problem);
-      else size = statSync(codeFile).size;
+      else code = readFileSync(codeFile, 'utf8');
     }
+    const size = code === undefined ? 0 : Buffer.byteLength(code);
     if (size > 10240)
       issues.add(
         entry.file,
@@ -116,6 +118,13 @@ export function validateResources(
         'move data into a key value store',
       );
     const config = input.FunctionConfig;
+    // CloudFront's publish compiles the code: report what it would refuse, where it is.
+    if (code !== undefined && size <= 10240)
+      addFunctionCodeIssues(issues, entry.file, [...entry.path, codeFile ? 'Code' : 'FunctionCode'], {
+        runtime: isObj(config) ? config.Runtime : undefined,
+        code,
+        codeFile,
+      });
     const kvs =
       isObj(config) && Array.isArray(config.KeyValueStoreAssociations)
         ? config.KeyValueStoreAssociations
@@ -135,8 +144,25 @@ export function validateResources(
   for (const { entry, input } of parsed.lambdaFunctions) {
     const code = str(input.codePath);
     const problem = code === undefined ? undefined : fileProblem(code, 'any');
-    if (problem)
+    if (problem) {
       issues.add(entry.file, [...entry.path, entry.path[0] === 'Resources' ? 'Code' : 'Code'], problem);
+      continue;
+    }
+    const handler = str(input.Handler);
+    const missing =
+      handler === undefined
+        ? undefined
+        : lambdaHandlerProblem(handler, str(input.Runtime) ?? 'nodejs20.x', {
+            codePath: code,
+            inlineCode: str(input.inlineCode),
+          });
+    if (missing)
+      issues.add(
+        entry.file,
+        [...entry.path, 'Handler'],
+        missing,
+        'Handler is FILE.EXPORT: the module’s file name in the code directory, without extension, then the exported function',
+      );
   }
   for (const { entry, input } of parsed.keyValueStores) {
     const data = str(input.dataFile);

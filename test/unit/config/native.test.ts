@@ -224,7 +224,15 @@ test('Lambda@Edge viewer events allow 5 s and 128 MB (lambda-edge.md §6)', () =
         { EventType: 'origin-request', LambdaFunctionARN: arn },
       ]),
     {
-      LambdaFunctions: [{ Arn: arn, Handler: 'index.handler', Code: '.', Timeout: 10, MemorySize: 256 }],
+      LambdaFunctions: [
+        {
+          Arn: arn,
+          Handler: 'index.handler',
+          Code: 'examples/functions/lambda',
+          Timeout: 10,
+          MemorySize: 256,
+        },
+      ],
     },
   );
   assert.equal(loadConfigObject(origin).model.lambdaFunctions.get(arn)?.Timeout, 10);
