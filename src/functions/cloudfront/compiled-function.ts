@@ -34,6 +34,7 @@ interface RunState {
 }
 
 const DIGEST_ALGORITHMS = new Set(['md5', 'sha1', 'sha256']);
+const INTERNAL_ERROR = 'InternalError: the function runtime failed';
 const DIGEST_ENCODINGS = new Set(['hex', 'base64', 'base64url', 'latin1', 'binary']);
 
 export class CompiledFunction {
@@ -69,7 +70,14 @@ export class CompiledFunction {
     const state: RunState = { event, eventType, options };
     const sandbox = this.#sandbox;
     this.#state = state;
-    const tokens = Reflect.apply(sandbox.run, undefined, args) as string;
+    let tokens: string;
+    try {
+      tokens = Reflect.apply(sandbox.run, undefined, args) as string;
+    } catch {
+      // The runtime catches everything the function throws; this is the runtime failing (never
+      // expected). The thrown value is a context object: dropped unread.
+      tokens = `U1:1E${INTERNAL_ERROR.length}:${INTERNAL_ERROR}`;
+    }
     if (tokens !== '') {
       this.#state = undefined;
       return this.#finish(tokens, state);

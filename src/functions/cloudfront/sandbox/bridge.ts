@@ -113,6 +113,7 @@ export function createBridge(hostCall: HostCall, configJson: string, F: SandboxF
     random() {
       if (hostRandom) {
         const r = callHost('random');
+        if (r[0] !== '+') throw new P.Error(P.StringSlice(r, 1));
         return +P.StringSlice(r, 1);
       }
       // splitmix32, seeded per run (CloudFront seeds with the invocation timestamp).

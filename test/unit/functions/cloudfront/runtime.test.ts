@@ -34,6 +34,12 @@ test('Math.random is seeded: the same seed (default: the start time) gives the s
   assert.notEqual(values(undefined, NOW), values(undefined, NOW + 1));
   for (const x of values(7).split(' ').map(Number)) assert.ok(x >= 0 && x < 1);
   assert.equal(runSync(fn, viewerRequest(), { random: () => 0.25 }).logs[0], '0.25 0.25');
+  const failing = runSync(fn, viewerRequest(), {
+    random: () => {
+      throw new Error('no entropy');
+    },
+  });
+  assert.equal(errorOf(failing, 'execution'), 'Error: no entropy');
 });
 
 test('console.log: 1.0 joins its arguments, 2.0 logs the first; objects as JSON, errors as Name: message', () => {
