@@ -190,11 +190,6 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
   for (const dist of model.distributions) {
     for (const behavior of dist.behaviors) {
       const where = `${dist.Id} behavior ${behavior.PathPattern}`;
-      for (const a of behavior.config.LambdaFunctionAssociations) {
-        out.push(
-          `${where}: Lambda@Edge ${a.LambdaFunctionARN} (${a.EventType}) is not run yet (edge functions: issue #4)`,
-        );
-      }
       if (behavior.config.ResponseHeadersPolicyId) {
         out.push(
           `${where}: response headers policy ${behavior.config.ResponseHeadersPolicyId} is not applied yet`,

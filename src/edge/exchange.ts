@@ -9,6 +9,7 @@ import type { CacheEntry } from '../cache/types.js';
 import type { Clock } from '../clock.js';
 import type { OriginOverride } from '../functions/cloudfront/index.js';
 import type { EdgeFunctions } from '../functions/edge-functions.js';
+import type { CfRequest } from '../functions/lambda/index.js';
 import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
 import type { OriginFetcher } from '../origin/types.js';
 import { newRequestId } from './request-id.js';
@@ -118,6 +119,10 @@ export class Exchange {
   widenedRange = false;
   /** The origin a viewer-request function chose with the `cloudfront` module's helpers. */
   originOverride: OriginOverride | undefined;
+  /** What an origin-request Lambda@Edge handler returned: the request to send the primary origin. */
+  originRequestOverride: { request: CfRequest; body: Buffer | undefined } | undefined;
+  /** An origin-request handler answered: cached like an origin response. */
+  lambdaGeneratedAtOrigin = false;
   /** Failover status codes of an origin group a viewer-request function created. */
   failoverCodes: readonly number[] | undefined;
   /** InvalidationLog sequence taken when the origin request was sent. */

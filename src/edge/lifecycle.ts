@@ -10,6 +10,7 @@ import { cacheLookup } from './phases/cache-lookup.js';
 import { cacheStore } from './phases/cache-store.js';
 import { deliver } from './phases/deliver.js';
 import { errorResponse } from './phases/error-response.js';
+import { originRequestLambda, originResponseLambda } from './phases/lambda-functions.js';
 import { originFetch } from './phases/origin-fetch.js';
 import { originRequest } from './phases/origin-request.js';
 import { originResponse } from './phases/origin-response.js';
@@ -22,8 +23,10 @@ export type Phase =
   | 'viewer-request-function'
   | 'cache-lookup'
   | 'origin-request'
+  | 'origin-request-function'
   | 'origin-fetch'
   | 'origin-response'
+  | 'origin-response-function'
   | 'cache-store'
   | 'viewer-response'
   | 'viewer-response-function';
@@ -35,8 +38,10 @@ const RUN: Record<Phase, PhaseFn> = {
   'viewer-request-function': viewerRequestFunction,
   'cache-lookup': cacheLookup,
   'origin-request': originRequest,
+  'origin-request-function': originRequestLambda,
   'origin-fetch': originFetch,
   'origin-response': originResponse,
+  'origin-response-function': originResponseLambda,
   'cache-store': cacheStore,
   'viewer-response': viewerResponse,
   'viewer-response-function': viewerResponseFunction,

@@ -28,7 +28,7 @@ export function cacheStore(ex: Exchange): Next {
     ex.originStatus !== undefined &&
     ex.request.method !== 'HEAD' &&
     response.status !== 206 &&
-    (ex.result === 'Miss' || ex.result === 'Error');
+    (ex.result === 'Miss' || ex.result === 'Error' || ex.lambdaGeneratedAtOrigin);
   if (!stores) {
     done?.();
     return 'viewer-response';

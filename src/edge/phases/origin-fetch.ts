@@ -5,7 +5,9 @@
  * (504 listed) (reference/origins.md §6; every miss tries the primary first: no stickiness).
  * → 'origin-response'. Transport failures throw the fetcher's EdgeError (502/504).
  */
+import { Readable } from 'node:stream';
 import { EdgeError } from '../../errors.js';
+import { originRequestFromLambda } from '../../functions/lambda-events.js';
 import type { OriginModel } from '../../model/types.js';
 import type { OriginRequest, OriginResponse } from '../../origin/types.js';
 import type { Exchange } from '../exchange.js';
@@ -39,7 +41,15 @@ export async function originFetch(ex: Exchange): Promise<Next> {
 
 /** The request for `origin`; an expired entry's validators replace the viewer's (§2.4). */
 function requestFor(ex: Exchange, origin: OriginModel): OriginRequest {
-  const request = buildOriginRequest(ex, ex.behavior!, origin);
+  let request = buildOriginRequest(ex, ex.behavior!, origin);
+  const override = ex.originRequestOverride;
+  // An origin-request handler's request goes to the primary (a failover retries the secondary as configured).
+  if (override && origin === ex.originCandidates[0])
+    request = originRequestFromLambda(
+      request,
+      override.request,
+      override.body ? Readable.from([override.body]) : request.body,
+    );
   // Conditional forwarding is off when cookies are forwarded (caching.md §2.4 step 6).
   return ex.stale && forwardingPlan(ex.behavior!).cookie === null
     ? withValidators(request, ex.stale)

@@ -14,7 +14,7 @@ import { overriddenOrigins } from '../origin-override.js';
 export function originRequest(ex: Exchange): Next {
   const origins = originsFor(ex, ex.behavior!);
   ex.originCandidates = ex.originOverride ? overriddenOrigins(ex, ex.originOverride, origins) : origins;
-  return 'origin-fetch';
+  return 'origin-request-function';
 }
 
 /** The origin, or an origin group's two members in failover order (origins.md §6). */

@@ -21,7 +21,7 @@ export async function originResponse(ex: Exchange): Promise<Next> {
     }
   }
   compressResponse(ex);
-  return 'cache-store';
+  return 'origin-response-function';
 }
 
 /**

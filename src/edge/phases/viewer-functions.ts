@@ -15,6 +15,7 @@ import type { FunctionRunResult } from '../../functions/cloudfront/index.js';
 import { applyRequestOutput, functionEvent, responseFromOutput } from '../../functions/cloudfront-events.js';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
+import { viewerRequestLambda, viewerResponseLambda } from './lambda-functions.js';
 import { destroyBody } from './origin-response.js';
 
 function associated(ex: Exchange, eventType: 'viewer-request' | 'viewer-response') {
@@ -26,7 +27,7 @@ function associated(ex: Exchange, eventType: 'viewer-request' | 'viewer-response
 
 export function viewerRequestFunction(ex: Exchange): Next | Promise<Next> {
   const fn = associated(ex, 'viewer-request');
-  if (fn === undefined) return 'cache-lookup';
+  if (fn === undefined) return viewerRequestLambda(ex);
   const result = fn.run(functionEvent(ex, 'viewer-request'), {
     now: ex.runtime.clock.now(),
     rawQueryString: ex.request.query,
@@ -50,10 +51,15 @@ function afterViewerRequest(ex: Exchange, name: string, result: FunctionRunResul
 
 export function viewerResponseFunction(ex: Exchange): Next | Promise<Next> {
   const response = ex.response!;
-  if (ex.result === 'FunctionGeneratedResponse' || (ex.originStatus ?? response.status) >= 400)
+  if (
+    ex.result === 'FunctionGeneratedResponse' ||
+    ex.result === 'LambdaGeneratedResponse' ||
+    ex.result === 'Redirect' ||
+    (ex.originStatus ?? response.status) >= 400
+  )
     return 'deliver';
   const fn = associated(ex, 'viewer-response');
-  if (fn === undefined) return 'deliver';
+  if (fn === undefined) return viewerResponseLambda(ex);
   const result = fn.run(functionEvent(ex, 'viewer-response'), { now: ex.runtime.clock.now() });
   return result instanceof Promise
     ? result.then((r) => afterViewerResponse(ex, fn.name, r))
@@ -74,10 +80,12 @@ function afterViewerResponse(ex: Exchange, name: string, result: FunctionRunResu
 /** Logs the run's console lines, then its output, or CloudFront's error for its failure. */
 function checked(ex: Exchange, name: string, result: FunctionRunResult) {
   for (const line of result.logs) ex.runtime.functionLog(`${ex.requestId} ${name}: ${line}`);
-  if (result.error !== undefined)
+  if (result.error !== undefined) {
+    ex.runtime.functionLog(`${ex.requestId} ${name}: ${result.error.kind} error: ${result.error.message}`);
     throw new EdgeError(
       result.error.kind === 'execution' ? 'FunctionExecutionError' : 'FunctionValidationError',
       `${name}: ${result.error.message}`,
     );
+  }
   return result.output!;
 }

@@ -75,8 +75,8 @@ function asRuntimeError(err: unknown): unknown {
 async function loadFromRoot(appRoot: string, moduleRoot: string, moduleName: string): Promise<unknown> {
   const base = resolve(appRoot, moduleRoot, moduleName);
   if (isFile(base)) return requireFile(base);
-  const typeModule = hasTypeModule(dirname(base));
-  if (isFile(`${base}.js`)) return typeModule ? importFile(`${base}.js`) : requireFile(`${base}.js`);
+  const typeModule = hasTypeModule(dirname(base), appRoot);
+  if (isFile(`${base}.js`)) return typeModule ? importFile(`${base}.js`) : compileCommonJs(`${base}.js`);
   if (isFile(`${base}.mjs`)) return importFile(`${base}.mjs`);
   if (isFile(`${base}.cjs`)) return requireFile(`${base}.cjs`);
   const req = createRequire(join(appRoot, 'noop.js'));
@@ -85,8 +85,9 @@ async function loadFromRoot(appRoot: string, moduleRoot: string, moduleName: str
 
 function loadFile(file: string): Promise<unknown> | unknown {
   const ext = extname(file);
-  if (ext === '.mjs' || (ext === '.js' && hasTypeModule(dirname(file)))) return importFile(file);
-  return requireFile(file);
+  if (ext === '.mjs' || (ext === '.js' && hasTypeModule(dirname(file), dirname(file))))
+    return importFile(file);
+  return ext === '.js' ? compileCommonJs(file) : requireFile(file);
 }
 
 function isFile(path: string): boolean {
@@ -101,8 +102,29 @@ function importFile(file: string): Promise<unknown> {
   return import(pathToFileURL(file).href);
 }
 
-/** Node's rule for `.js` (and Lambda's): the nearest package.json decides; node_modules stops the search. */
-function hasTypeModule(folder: string): boolean {
+/**
+ * A CommonJS `.js` file compiled as Lambda loads it. Not `require()`: Node would let a
+ * package.json *above* the code directory (e.g. the project's own `"type": "module"`) turn the
+ * file into ESM, but Lambda's task root has nothing above it.
+ */
+function compileCommonJs(file: string): unknown {
+  const module = { exports: {} as unknown };
+  const wrapper = compileFunction(
+    readFileSync(file, 'utf8'),
+    ['exports', 'require', 'module', '__filename', '__dirname'],
+    {
+      filename: file,
+    },
+  );
+  wrapper(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
+/**
+ * Node's rule for `.js` (and Lambda's): the nearest package.json decides; node_modules stops the
+ * search, and so does the task root `root` (Lambda's /var/task has no parent package.json).
+ */
+function hasTypeModule(folder: string, root: string): boolean {
   for (let dir = folder; ; dir = dirname(dir)) {
     if (dir.endsWith('/node_modules')) return false;
     const pj = join(dir, 'package.json');
@@ -113,7 +135,7 @@ function hasTypeModule(folder: string): boolean {
         return false;
       }
     }
-    if (dirname(dir) === dir) return false;
+    if (dir === root || dirname(dir) === dir) return false;
   }
 }
 

@@ -24,11 +24,11 @@ export function checkOrigin(
   if (!isObject(value)) invalid('request.origin', 'must be an object { custom } or { s3 }');
   if ((value.custom === undefined) === (value.s3 === undefined))
     invalid('request.origin', 'must have exactly one of custom or s3');
-  if (value.custom !== undefined) return { custom: checkCustom(value.custom, requestHeaders) };
+  if (value.custom !== undefined) return { custom: checkCustom(value.custom, before, requestHeaders) };
   return { s3: checkS3(value.s3, before, requestHeaders) };
 }
 
-function checkCustom(v: unknown, requestHeaders: CfHeaders): CfCustomOrigin {
+function checkCustom(v: unknown, before: CfOrigin | undefined, requestHeaders: CfHeaders): CfCustomOrigin {
   const p = 'request.origin.custom';
   if (!isObject(v)) invalid(p, 'must be an object');
   const port = v.port;
@@ -48,7 +48,7 @@ function checkCustom(v: unknown, requestHeaders: CfHeaders): CfCustomOrigin {
   });
   return {
     customHeaders: checkCustomHeaders(`${p}.customHeaders`, v.customHeaders, requestHeaders),
-    domainName: checkDomainName(`${p}.domainName`, v.domainName, 253),
+    domainName: checkDomainName(`${p}.domainName`, v.domainName, 253, before?.custom?.domainName),
     keepaliveTimeout: seconds(`${p}.keepaliveTimeout`, v.keepaliveTimeout, 1, 60),
     path: checkPath(`${p}.path`, v.path),
     port: port as number,
@@ -73,7 +73,7 @@ function checkS3(v: unknown, before: CfOrigin | undefined, requestHeaders: CfHea
         'an origin access identity cannot be used when switching from a custom origin to S3',
       );
   } else if (region !== undefined && typeof region !== 'string') invalid(`${p}.region`, 'must be a string');
-  const domainName = checkDomainName(`${p}.domainName`, v.domainName, 128);
+  const domainName = checkDomainName(`${p}.domainName`, v.domainName, 128, before?.s3?.domainName);
   if (domainName !== domainName.toLowerCase())
     invalid(`${p}.domainName`, 'bucket domain names are lowercase');
   return {
@@ -85,8 +85,13 @@ function checkS3(v: unknown, before: CfOrigin | undefined, requestHeaders: CfHea
   };
 }
 
-function checkDomainName(path: string, v: unknown, max: number): string {
+/**
+ * `unchanged`: the event's own value. It came from the distribution's config, which edgefront lets
+ * name a loopback IP for local origins, so only a changed name has to be a DNS name.
+ */
+function checkDomainName(path: string, v: unknown, max: number, unchanged?: string): string {
   if (typeof v !== 'string' || v === '') invalid(path, 'must be a non-empty DNS name');
+  if (v === unchanged) return v;
   if (v.length > max) invalid(path, `is ${v.length} characters; at most ${max}`);
   if (v.includes(':')) invalid(path, 'must not contain ":" (give the port in port)');
   if (isIP(v) !== 0) invalid(path, 'must be a DNS name, not an IP address');

@@ -143,5 +143,9 @@ test('the cdk synth template serves with Conditions resolved by --parameter', as
   assert.equal(api.requests.at(-1)!.headers.host, 'prod.api.example.internal'); // Fn::Join of the Stage parameter
   const home = await client.get(edge, '/');
   assert.equal(home.status, 200);
-  assert.match(edge.stderr(), /not run yet/); // its function associations are announced, not silently skipped
+  // Its edge functions run: the CloudFront Function maps / to index.html (already the default
+  // root object), and the Lambda@Edge origin-response handler (CommonJS in a project whose own
+  // package.json says "type": "module") adds security headers.
+  assert.equal(home.headers.get('strict-transport-security'), 'max-age=63072000; includeSubDomains');
+  assert.equal(home.headers.get('x-content-type-options'), 'nosniff');
 });
