@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import test from 'node:test';
+import test, { type TestContext } from 'node:test';
 import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
 import { REPO_ROOT, runCli } from '../../helpers/edge-process.js';
 
@@ -15,20 +15,21 @@ function withFunctions(extra: Record<string, unknown>) {
   return { ...simpleConfig(8080), ...extra };
 }
 
-test('validate rejects a cloudfront-js-1.0 function using let, at Functions[0].Code with the code’s line and column', async (t) => {
+/** A config whose cloudfront-js-1.0 function uses `let` (rewrite.js:2:3), in a directory removed after the test. */
+async function letConfig(t: TestContext): Promise<{ dir: string; file: string }> {
   const tmp = await tempDir();
   t.after(() => tmp.remove());
   await writeFile(join(tmp.dir, 'rewrite.js'), LET_IN_1_0);
-  const file = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    withFunctions({
-      Functions: [
-        { Name: 'rewrite', FunctionConfig: { Runtime: 'cloudfront-js-1.0' }, Code: './rewrite.js' },
-      ],
-    }),
-  );
-  const { code, stdout } = await runCli(['validate', file], { cwd: tmp.dir });
+  const rewrite = { Name: 'rewrite', FunctionConfig: { Runtime: 'cloudfront-js-1.0' }, Code: './rewrite.js' };
+  return {
+    dir: tmp.dir,
+    file: await writeYaml(tmp.dir, 'edgefront.yaml', withFunctions({ Functions: [rewrite] })),
+  };
+}
+
+test('validate rejects a cloudfront-js-1.0 function using let, at Functions[0].Code with the code’s line and column', async (t) => {
+  const { dir, file } = await letConfig(t);
+  const { code, stdout } = await runCli(['validate', file], { cwd: dir });
   assert.equal(code, 1);
   assert.match(
     stdout,
@@ -170,22 +171,11 @@ test('validate rejects a Lambda@Edge Handler whose module is not in the code dir
 });
 
 test('serve refuses to start on function code CloudFront would refuse, naming where it is', async (t) => {
-  const tmp = await tempDir();
-  t.after(() => tmp.remove());
-  await writeFile(join(tmp.dir, 'rewrite.js'), LET_IN_1_0);
-  const file = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    withFunctions({
-      Functions: [
-        { Name: 'rewrite', FunctionConfig: { Runtime: 'cloudfront-js-1.0' }, Code: './rewrite.js' },
-      ],
-    }),
-  );
+  const { dir, file } = await letConfig(t);
   const { code, stdout, stderr } = await runCli(
     ['serve', '--config', file, '--port', '0', '--admin-port', '0'],
     {
-      cwd: tmp.dir,
+      cwd: dir,
     },
   );
   assert.equal(code, 1);
