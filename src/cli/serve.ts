@@ -2,11 +2,13 @@
  * `edgefront serve`: the contract's flags (DESIGN.md), readiness on `/healthz`, and a config
  * error exits non-zero before listening, naming file, path and fix.
  */
+
 import { existsSync } from 'node:fs';
 import { parseByteSize } from '../cache/size.js';
 import { createEdge } from '../edge/create-edge.js';
 import { UsageError } from '../errors.js';
 import { type FlagTable, helpText, parseFlags } from './flags.js';
+import { watchedSources, watchForChanges } from './watch.js';
 
 export const SERVE_FLAGS: FlagTable = {
   config: {
@@ -60,7 +62,10 @@ export const SERVE_FLAGS: FlagTable = {
     help: 'byte budget of the disk cache tier in <state-dir>/cache',
     default: '0 (off)',
   },
-  watch: { type: 'bool', help: '', notBuilt: 'config reload on change arrives with issue #4' },
+  watch: {
+    type: 'bool',
+    help: 'reload config files and function code when they change, atomically (a bad edit keeps the old config)',
+  },
   redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
   parent: { type: 'string', help: '', notBuilt: 'tiered caching arrives with issue #7' },
   'origin-shield': { type: 'pairs', help: '', notBuilt: 'Origin Shield arrives with issue #7' },
@@ -148,11 +153,34 @@ export async function runServe(argv: string[]): Promise<number> {
   );
   process.stdout.write(`${out.join('\n')}\n`);
 
+  const watcher = values.watch
+    ? watchForChanges(
+        () => {
+          const sources = watchedSources(edge.model);
+          return { files: [...configFiles, ...sources.files], dirs: sources.dirs };
+        },
+        async () => {
+          try {
+            await edge.reload();
+            for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
+            process.stdout.write(`edgefront: reloaded ${configFiles.join(', ')}\n`);
+          } catch (err) {
+            // A bad edit keeps the previous config serving; say why, as validate would.
+            const message = err instanceof Error ? err.message : String(err);
+            process.stderr.write(
+              `edgefront: reload failed, still serving the previous config:\n${message}\n`,
+            );
+          }
+        },
+      )
+    : undefined;
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  watcher?.close();
   await edge.close();
   return 0;
 }

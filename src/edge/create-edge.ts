@@ -165,8 +165,9 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       return listening;
     },
     async reload(config) {
-      const source = config === undefined ? (options.configFiles ? undefined : options.config) : config;
-      const next = buildRuntime(await load(source ?? {}));
+      // No argument: the same source again (the config files, re-read).
+      const source = config ?? (options.configFiles ? undefined : (options.config ?? {}));
+      const next = buildRuntime(await load(source));
       const previous = runtime;
       runtime = next; // atomic: requests already running keep the runtime they started with
       await previous.fetcher.close();

@@ -28,6 +28,9 @@ export class EdgeFunctionHost {
   #lambda: LambdaRuntime | undefined;
 
   forModel(model: EdgeModel): EdgeFunctions {
+    // A reload (serve --watch, edge.reload()) may come from changed handler files whose model
+    // fields are the same: later invocations start fresh instances, running ones finish.
+    if (this.#lambda) for (const fn of model.lambdaFunctions.values()) this.#lambda.reload(fn);
     const compiled = new Map<string, CompiledFunction>();
     const stores = new Map<string, KeyValueStore>();
     for (const [arn, fn] of model.functions) compiled.set(arn, compile(fn, model, stores));

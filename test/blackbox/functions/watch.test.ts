@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'node:test';
+import { tempDir, writeYaml } from '../../helpers/config.js';
+import { startEdgeProcess } from '../../helpers/edge-process.js';
+import { startOrigin } from '../../helpers/origin.js';
+
+const fn = (tag: string) =>
+  `function handler(event) {\n  event.response.headers['x-version'] = { value: '${tag}' };\n  return event.response;\n}\n`;
+
+/** Polls (bounded) until `check` holds: reloads are asynchronous to the edit. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`not within 5 s: ${what}`);
+}
+
+test('serve --watch picks up edited function code and config; a broken edit keeps the old code serving', async (t) => {
+  const dir = await tempDir();
+  const origin = await startOrigin((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+    res.end('ok');
+  });
+  const code = join(dir.dir, 'version.js');
+  await writeFile(code, fn('one'));
+  const config = (behaviorFunction: boolean) => ({
+    Functions: [{ Name: 'version', FunctionConfig: { Runtime: 'cloudfront-js-2.0' }, Code: './version.js' }],
+    Distributions: [
+      {
+        Id: 'E1WATCH',
+        DistributionConfig: {
+          Enabled: true,
+          Origins: [
+            {
+              Id: 'o',
+              DomainName: '127.0.0.1',
+              CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
+            },
+          ],
+          DefaultCacheBehavior: {
+            TargetOriginId: 'o',
+            ViewerProtocolPolicy: 'allow-all',
+            CachePolicyId: 'CachingDisabled',
+            FunctionAssociations: behaviorFunction
+              ? [{ EventType: 'viewer-response', FunctionARN: 'version' }]
+              : [],
+          },
+        },
+      },
+    ],
+  });
+  const file = await writeYaml(dir.dir, 'edgefront.yaml', config(true));
+  const edge = await startEdgeProcess(['--config', file, '--watch', '--state-dir', dir.dir]);
+  t.after(async () => {
+    await Promise.all([edge.close(), origin.close()]);
+    await dir.remove();
+  });
+  const version = async () => (await fetch(edge.url('/'))).headers.get('x-version');
+  assert.equal(await version(), 'one');
+
+  // An editor's save: write a new file, rename it over the old one.
+  await writeFile(`${code}.tmp`, fn('two'));
+  await rename(`${code}.tmp`, code);
+  await eventually(async () => (await version()) === 'two', 'the edited function serves');
+
+  await writeFile(code, 'function handler(event) { let x = ; }');
+  await eventually(async () => edge.stderr().includes('reload failed'), 'the broken edit is reported');
+  assert.equal(await version(), 'two', 'the previous code keeps serving');
+
+  await writeFile(code, fn('three'));
+  await eventually(async () => (await version()) === 'three', 'the fixed function serves');
+  await writeYaml(dir.dir, 'edgefront.yaml', config(false));
+  await eventually(async () => (await version()) === null, 'the config edit removed the association');
+});
