@@ -29,6 +29,7 @@ for (const file of [
   'spa-s3-oac/template.yaml',
   'site-api/edgefront.yaml',
   'cdk-app/cdk.out/EdgeStack.template.json',
+  'functions/edgefront.yaml',
 ]) {
   test(`examples/${file} validates`, async () => {
     const { code, stdout, stderr } = await runCli(['validate', example(file)]);
