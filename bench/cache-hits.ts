@@ -69,7 +69,8 @@ const EXTRAS = env.EXTRAS !== '0'; // the stampede and 1 GiB RSS measurements
 const STAMPEDE = Math.max(1, Number(env.STAMPEDE ?? 500));
 const BIG_BYTES = Number(env.BIG_BYTES ?? 2 ** 30);
 const BYTES: Record<string, number> = { '1k': 1024, '10k': 10240, '100k': 102400, '1m': 1048576 };
-const ALL_TARGETS = ['nginx', 'varnish', 'node-baseline', 'edgefront'] as const;
+/** edgefront-fn: edgefront with a viewer-request CloudFront Function (the SPA rewrite) on every hit. */
+const ALL_TARGETS = ['nginx', 'varnish', 'node-baseline', 'edgefront', 'edgefront-fn'] as const;
 type Target = (typeof ALL_TARGETS)[number];
 let TARGETS: Target[] = ALL_TARGETS.filter((t) =>
   (env.TARGETS ?? ALL_TARGETS.join(' ')).split(/\s+/).includes(t),
@@ -127,7 +128,8 @@ async function originRequests(originPort: number): Promise<number> {
 
 function hitCheck(t: Target, h: Record<string, unknown>): { ok: boolean; shown: string } {
   switch (t) {
-    case 'edgefront': {
+    case 'edgefront':
+    case 'edgefront-fn': {
       const v = String(h['x-cache'] ?? '');
       return { ok: v === 'Hit from cloudfront', shown: `X-Cache: ${v}` };
     }
@@ -203,6 +205,10 @@ function ratios(rows: Row[]): Ratio[] {
         const v = ef / cell(peer, size, mode);
         if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront/${peer} req/s`, value: v });
       }
+      // The cost of a viewer-request function on hits (issue #4 target: ≥ 0.90x).
+      const withFn = cell('edgefront-fn', size, mode) / ef;
+      if (Number.isFinite(withFn))
+        out.push({ size, mode, name: 'edgefront-fn/edgefront req/s', value: withFn });
     }
   }
   return out;
@@ -235,7 +241,9 @@ async function main(): Promise<number> {
     admin2Port,
     edge3Port,
     admin3Port,
-  ] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+    fnPort,
+    fnAdminPort,
+  ] = await Promise.all(Array.from({ length: 12 }, () => freePort()));
   const render = (tpl: string, out: string, port: number) =>
     writeFileSync(
       out,
@@ -258,6 +266,18 @@ async function main(): Promise<number> {
           CustomOriginConfig: { HTTPPort: ${originPort}, OriginProtocolPolicy: http-only }
       DefaultCacheBehavior: { TargetOriginId: origin, ViewerProtocolPolicy: allow-all, CachePolicyId: CachingOptimized }
 `,
+  );
+  // The same distribution with the canonical SPA-rewrite viewer-request function on every request.
+  writeFileSync(
+    join(WORK, 'edgefront-fn.yaml'),
+    `Functions:
+  - Name: spa-rewrite
+    FunctionConfig: { Runtime: cloudfront-js-1.0 }
+    Code: ${join(REPO, 'examples', 'functions', 'spa-rewrite.js')}
+${readFileSync(join(WORK, 'edgefront.yaml'), 'utf8').replace(
+  'CachePolicyId: CachingOptimized }',
+  'CachePolicyId: CachingOptimized, FunctionAssociations: [{ EventType: viewer-request, FunctionARN: spa-rewrite }] }',
+)}`,
   );
   // node-baseline: the peer kit's baseline.mjs if present, else the same thing inline
   let baselineScript = PEER_BASELINE;
@@ -284,6 +304,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     varnish: varnishPort,
     'node-baseline': basePort,
     edgefront: edgePort,
+    'edgefront-fn': fnPort,
   };
   const pids: Partial<Record<Target, number>> = {};
   await start(
@@ -299,6 +320,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     state: string,
     flags: string[] = [],
     serveFlags: string[] = [],
+    config = 'edgefront.yaml',
   ) =>
     start(
       name,
@@ -308,7 +330,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
         CLI,
         'serve',
         '--config',
-        join(WORK, 'edgefront.yaml'),
+        join(WORK, config),
         '--port',
         String(port),
         '--admin-port',
@@ -362,6 +384,10 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     ).child.pid;
   if (TARGETS.includes('edgefront'))
     pids.edgefront = (await startEdge('edgefront', edgePort, adminPort, 'state')).child.pid;
+  if (TARGETS.includes('edgefront-fn'))
+    pids['edgefront-fn'] = (
+      await startEdge('edgefront-fn', fnPort, fnAdminPort, 'state-fn', [], [], 'edgefront-fn.yaml')
+    ).child.pid;
 
   // warm + verify: 200, right byte count, second request is a hit
   for (const t of TARGETS) {

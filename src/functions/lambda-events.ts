@@ -44,7 +44,9 @@ export function viewerCfRequest(ex: Exchange): CfRequest {
     else if (key.charCodeAt(0) === 58 /* : */) continue;
     const name = key.toLowerCase();
     if (isDisallowedHeader(name)) continue;
-    (headers[name] ??= []).push({ key, value: raw[i + 1] });
+    const lines = headers[name];
+    if (lines === undefined) headers[name] = [{ key, value: raw[i + 1] }];
+    else lines.push({ key, value: raw[i + 1] });
   }
   return { clientIp: req.clientIp, method: req.method, uri: req.path, querystring: req.query, headers };
 }
