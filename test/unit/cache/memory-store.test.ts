@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { InvalidationLog } from '../../../src/cache/invalidate.js';
 import { MemoryStore, memoryCharge, SLAB_BODY_MAX_BYTES } from '../../../src/cache/memory-store.js';
 import { LruMemoryStore } from '../../../src/cache/store-lru.js';
 import type { CacheEntry, CacheEntryMeta, CacheStore } from '../../../src/cache/types.js';
+import { ManualClock } from '../../../src/clock.js';
 import { bodyFor, cacheStoreSuite, metaFor } from './store-suite.js';
 
 cacheStoreSuite('MemoryStore', () => new MemoryStore({ budgetBytes: 1024 * 1024 }));
@@ -16,7 +18,9 @@ test('get is synchronous and returns the stored entry object itself', () => {
   assert.ok(first && !(first instanceof Promise));
   assert.equal(store.get('a'), first);
   assert.deepEqual(first.buffer, body);
-  assert.equal(first.buffer, first.buffer, 'a hot entry hands out the same view, allocating nothing');
+  const view = first.buffer;
+  store.get('a'); // a second hit moves it to the protected segment (its queue shares a field with the view slot)
+  assert.equal(first.buffer, view, 'a hot entry hands out the same view, allocating nothing');
 });
 
 test('a large owned body is kept without a copy; a small one is copied into a shared slab', () => {
@@ -303,4 +307,23 @@ test('clear empties the slabs too', () => {
   assert.deepEqual(kept.buffer, bodyFor('c', 100), 'an entry fetched before clear still reads');
   store.put(keyed('/c/5', 10), bodyFor('d', 10));
   assert.deepEqual(store.get(keyed('/c/5', 10).key)!.buffer, bodyFor('d', 10));
+});
+
+test('a response fetched before an invalidation and stored after it is dead (storedSeq is kept)', () => {
+  const clock = new ManualClock();
+  const log = new InvalidationLog(clock);
+  const store = new MemoryStore({ budgetBytes: 1024 * 1024 });
+  const requestSeq = log.sequence(); // the origin request goes out
+  clock.advance(1);
+  log.invalidatePaths('E2EXAMPLE', ['/page']);
+  clock.advance(1);
+  const meta = keyed('/page', 10, { storedAtMs: clock.now(), storedSeq: requestSeq });
+  store.put(meta, bodyFor('page', 10)); // the response arrives after the invalidation
+  const entry = store.get(meta.key)!;
+  assert.equal(entry.storedSeq, requestSeq);
+  assert.equal(log.isInvalidated(entry), true);
+  // And one whose request went out after the invalidation lives, path read back from the key.
+  const later = keyed('/page', 10, { storedAtMs: clock.now(), storedSeq: log.sequence() });
+  store.put(later, bodyFor('page', 10));
+  assert.equal(log.isInvalidated(store.get(later.key)!), false);
 });
