@@ -272,6 +272,9 @@ export class MemoryEntry implements CacheEntry, PolicyNode, SlabRecordOwner<Memo
     if (size === 0) return EMPTY_BODY;
     const view = this.slab.view((this.at << 3) + RECORD_HEADER_BYTES, size);
     viewsCreated++;
+    // An entry no longer in its store (a stale copy still being served) is not cached: the
+    // ring would keep it, and its slab, alive.
+    if ((this.bits & QUEUE_MASK) === QUEUE_NONE) return view;
     const slot = nextView;
     nextView = (slot + 1) & (VIEW_CACHE_SIZE - 1);
     viewOwners[slot] = this;

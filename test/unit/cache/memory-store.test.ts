@@ -327,3 +327,16 @@ test('a response fetched before an invalidation and stored after it is dead (sto
   store.put(later, bodyFor('page', 10));
   assert.equal(log.isInvalidated(store.get(later.key)!), false);
 });
+
+test('an entry read after it left the store still has its body, but its view is not kept', () => {
+  const store = new MemoryStore({ budgetBytes: 1024 * 1024 });
+  const meta = keyed('/gone', 100);
+  store.put(meta, bodyFor('gone', 100));
+  const entry = store.get(meta.key)!;
+  const hot = entry.buffer;
+  assert.equal(entry.buffer, hot);
+  store.delete(meta.key);
+  const after = entry.buffer!;
+  assert.deepEqual(after, bodyFor('gone', 100));
+  assert.notEqual(entry.buffer, after, 'a new view per read: the view cache does not hold removed entries');
+});
