@@ -36,7 +36,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unli
 import { join } from 'node:path';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { bufferStream } from './memory-store.js';
-import type { CacheEntry, CacheEntryMeta, CacheStore } from './types.js';
+import { type CacheEntry, type CacheEntryMeta, type CacheStore, copyMeta } from './types.js';
 
 const MAGIC = 0x45464345; // 'EFCE'
 const VERSION = 1;
@@ -122,24 +122,6 @@ interface DiskRecord {
 }
 
 /** Only the declared fields: a memory-tier entry passed as meta carries list links and methods. */
-function pickMeta(meta: CacheEntryMeta, size = meta.size): CacheEntryMeta {
-  return {
-    key: meta.key,
-    distributionId: meta.distributionId,
-    path: meta.path,
-    status: meta.status,
-    headers: meta.headers,
-    size,
-    storedAtMs: meta.storedAtMs,
-    freshUntilMs: meta.freshUntilMs,
-    staleWhileRevalidateUntilMs: meta.staleWhileRevalidateUntilMs,
-    staleIfErrorUntilMs: meta.staleIfErrorUntilMs,
-    tags: meta.tags,
-    // The invalidation sequence of the origin request: a purge issued while the body was still
-    // arriving must still find the entry dead after it is committed (and after a restart).
-    ...(meta.storedSeq !== undefined && { storedSeq: meta.storedSeq }),
-  };
-}
 
 function sha1(data: Buffer): Buffer {
   return createHash('sha1').update(data).digest();
@@ -406,25 +388,25 @@ export class DiskStore implements CacheStore {
     const slack = body.byteLength > this.smallBodyBytes;
     const writer = new DiskWriter(
       this,
-      pickMeta(meta, body.byteLength),
+      copyMeta(meta, body.byteLength),
       this.nextSeq(),
       undefined,
       undefined,
       slack,
     );
     writer.write(body);
-    return writer.commit(pickMeta(meta, body.byteLength));
+    return writer.commit(copyMeta(meta, body.byteLength));
   }
 
   /** Stores a body while it streams (e.g. to the viewer); visible only once committed. */
   beginWrite(meta: CacheEntryMeta, options: BeginWriteOptions = {}): DiskEntryWriter {
-    return new DiskWriter(this, pickMeta(meta), this.nextSeq(), undefined, undefined, true, options);
+    return new DiskWriter(this, copyMeta(meta), this.nextSeq(), undefined, undefined, true, options);
   }
 
   async update(meta: CacheEntryMeta): Promise<void> {
     const record = this.index.get(meta.key);
     if (record === undefined) return;
-    const next = pickMeta(meta, record.meta.size);
+    const next = copyMeta(meta, record.meta.size);
     if (record.meta.size <= this.smallBodyBytes) {
       // Small: rewrite the whole file atomically (unless it was replaced meanwhile).
       const entry = await this.get(meta.key);
@@ -778,7 +760,7 @@ class DiskWriter implements DiskEntryWriter {
     this.finished = true;
     try {
       await this.chain;
-      const meta = pickMeta(finalMeta);
+      const meta = copyMeta(finalMeta);
       if (
         this.hasFailed ||
         this.fh === undefined ||

@@ -109,11 +109,9 @@ export function derivesFromKey(meta: CacheEntryMeta): boolean {
 }
 
 /**
- * The CacheEntryMeta fields an entry reads from its record or key, as own enumerable accessors
- * rather than prototype getters: callers copy entries with `{ ...entry }`
- * (src/edge/phases/revalidate.ts), and a spread copies only own properties. The descriptors
- * are shared, so every entry has the same hidden class and the accessors take no space in it;
- * defining them costs 1–3 µs per put. (`size` is on the prototype: no caller needs it copied.)
+ * The CacheEntryMeta fields an entry reads from its record or key: getters on the prototype,
+ * defined once (below the class). An entry is never copied by spread, which would see only own
+ * properties; `copyMeta` (src/cache/types.ts) copies the fields by name.
  */
 const META_ACCESSORS: [string, PropertyDescriptor][] = Object.entries({
   distributionId(this: MemoryEntry): string {
@@ -213,9 +211,6 @@ export class MemoryEntry implements CacheEntry, PolicyNode, SlabRecordOwner<Memo
     this.extra = extra;
     this.hash = hash;
     this.charge = charge;
-    for (let i = 0; i < META_ACCESSORS.length; i++) {
-      Object.defineProperty(this, META_ACCESSORS[i][0], META_ACCESSORS[i][1]);
-    }
   }
 
   get queue(): number {
@@ -294,3 +289,7 @@ export function bufferStream(buffer: Buffer, start: number, end: number): Readab
     },
   });
 }
+
+// On the prototype, defined once: every entry shares them (copy metadata with copyMeta, never by spread).
+for (const [name, descriptor] of META_ACCESSORS)
+  Object.defineProperty(MemoryEntry.prototype, name, descriptor);

@@ -52,3 +52,26 @@ export interface CacheStore {
   readonly bytesUsed: number;
   readonly entryCount: number;
 }
+
+/**
+ * An entry's metadata copied field by field (never by spread: a tier may keep fields as
+ * prototype getters over a compact record, src/cache/memory-entry.ts).
+ */
+export function copyMeta(meta: CacheEntryMeta, size = meta.size): CacheEntryMeta {
+  return {
+    key: meta.key,
+    distributionId: meta.distributionId,
+    path: meta.path,
+    status: meta.status,
+    headers: meta.headers,
+    size,
+    storedAtMs: meta.storedAtMs,
+    freshUntilMs: meta.freshUntilMs,
+    staleWhileRevalidateUntilMs: meta.staleWhileRevalidateUntilMs,
+    staleIfErrorUntilMs: meta.staleIfErrorUntilMs,
+    tags: meta.tags,
+    // The invalidation sequence of the origin request: a purge issued while the body was still
+    // arriving must still find the entry dead after it is stored (and after a restart).
+    ...(meta.storedSeq !== undefined && { storedSeq: meta.storedSeq }),
+  };
+}

@@ -9,7 +9,7 @@
 import { parseCacheControl } from '../../cache/cache-control.js';
 import { declaredLength, storeInBackground } from '../../cache/cache-fill.js';
 import { DEFAULT_ERROR_CACHING_MIN_TTL } from '../../cache/ttl.js';
-import type { CacheEntry, CacheEntryMeta } from '../../cache/types.js';
+import { type CacheEntry, type CacheEntryMeta, copyMeta } from '../../cache/types.js';
 import type { OriginRequest, OriginResponse } from '../../origin/types.js';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
 import { copyHeaders } from '../copy-headers.js';
@@ -81,7 +81,7 @@ export async function serveStaleOnError(ex: Exchange): Promise<boolean> {
   } else {
     const errorTtl =
       ex.distribution!.customErrorResponses.get(500)?.ErrorCachingMinTTL ?? DEFAULT_ERROR_CACHING_MIN_TTL;
-    await ex.runtime.cache.update({ ...metaOf(entry), freshUntilMs: now + errorTtl * 1000 });
+    await ex.runtime.cache.update({ ...copyMeta(entry), freshUntilMs: now + errorTtl * 1000 });
   }
   serveHit(ex, entry, 'Hit');
   return true;
@@ -127,9 +127,4 @@ export function refreshInBackground(ex: Exchange, entry: CacheEntry): void {
     })
     .catch(() => {})
     .finally(collapse.done);
-}
-
-function metaOf(entry: CacheEntry): CacheEntryMeta {
-  const { readBody: _readBody, buffer: _buffer, ...meta } = entry as CacheEntry & Record<string, unknown>;
-  return meta as CacheEntryMeta;
 }
