@@ -46,3 +46,32 @@ export function simpleConfig(
     ],
   };
 }
+
+/**
+ * One distribution over a loopback origin `o` on `originPort`: each of `behaviors` (PathPattern,
+ * policies, associations) is completed with the origin and `allow-all`, and the default behavior
+ * uses `defaultPolicy`.
+ */
+export function distributionOver(
+  id: string,
+  originPort: number,
+  behaviors: Record<string, unknown>[],
+  defaultPolicy = 'CachingOptimized',
+) {
+  const target = { TargetOriginId: 'o', ViewerProtocolPolicy: 'allow-all' };
+  return {
+    Id: id,
+    DistributionConfig: {
+      Enabled: true,
+      Origins: [
+        {
+          Id: 'o',
+          DomainName: '127.0.0.1',
+          CustomOriginConfig: { HTTPPort: originPort, OriginProtocolPolicy: 'http-only' },
+        },
+      ],
+      CacheBehaviors: behaviors.map((b) => ({ ...target, ...b })),
+      DefaultCacheBehavior: { ...target, CachePolicyId: defaultPolicy },
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
 import { createEdge } from '../../../src/index.js';
-import { tempDir } from '../../helpers/config.js';
+import { distributionOver, tempDir } from '../../helpers/config.js';
 import { startOrigin } from '../../helpers/origin.js';
 import {
   AB_TEST_KVS,
@@ -61,33 +61,17 @@ test('canonical functions through the edge: true-client-ip, A/B with a key value
         FunctionCode: FUNCTIONS[name].code,
       })),
       Distributions: [
-        {
-          Id: 'E1CANON',
-          DistributionConfig: {
-            Enabled: true,
-            Origins: [
-              {
-                Id: 'o',
-                DomainName: '127.0.0.1',
-                CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
-              },
-            ],
-            CacheBehaviors: names.map((name) => ({
-              PathPattern: `/${name}*`,
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              // The query string in the key (normalize), the added header to the origin (true-client-ip).
-              CachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings',
-              OriginRequestPolicyId: 'AllViewer',
-              FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: name }],
-            })),
-            DefaultCacheBehavior: {
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingOptimized',
-            },
-          },
-        },
+        distributionOver(
+          'E1CANON',
+          origin.port,
+          names.map((name) => ({
+            PathPattern: `/${name}*`,
+            // The query string in the key (normalize), the added header to the origin (true-client-ip).
+            CachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings',
+            OriginRequestPolicyId: 'AllViewer',
+            FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: name }],
+          })),
+        ),
       ],
     },
   });

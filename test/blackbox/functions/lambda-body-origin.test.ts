@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
 import { createEdge } from '../../../src/index.js';
-import { tempDir } from '../../helpers/config.js';
+import { distributionOver, tempDir } from '../../helpers/config.js';
 import { startOrigin } from '../../helpers/origin.js';
 
 const HANDLERS: Record<string, { event: string; code: string; includeBody?: boolean; timeout?: number }> = {
@@ -76,39 +76,24 @@ test('Lambda@Edge through the pipeline: IncludeBody read-only and replace, origi
         ...(HANDLERS[name].timeout ? { Timeout: HANDLERS[name].timeout } : {}),
       })),
       Distributions: [
-        {
-          Id: 'E1BODY',
-          DistributionConfig: {
-            Enabled: true,
-            Origins: [
+        distributionOver(
+          'E1BODY',
+          main.port,
+          names.map((name) => ({
+            PathPattern: `/${name}/*`,
+            AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+            CachePolicyId: 'CachingDisabled',
+            OriginRequestPolicyId: 'AllViewer',
+            LambdaFunctionAssociations: [
               {
-                Id: 'o',
-                DomainName: '127.0.0.1',
-                CustomOriginConfig: { HTTPPort: main.port, OriginProtocolPolicy: 'http-only' },
+                EventType: HANDLERS[name].event,
+                LambdaFunctionARN: arn(name),
+                IncludeBody: HANDLERS[name].includeBody === true,
               },
             ],
-            CacheBehaviors: names.map((name) => ({
-              PathPattern: `/${name}/*`,
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
-              CachePolicyId: 'CachingDisabled',
-              OriginRequestPolicyId: 'AllViewer',
-              LambdaFunctionAssociations: [
-                {
-                  EventType: HANDLERS[name].event,
-                  LambdaFunctionARN: arn(name),
-                  IncludeBody: HANDLERS[name].includeBody === true,
-                },
-              ],
-            })),
-            DefaultCacheBehavior: {
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingDisabled',
-            },
-          },
-        },
+          })),
+          'CachingDisabled',
+        ),
       ],
     },
   });

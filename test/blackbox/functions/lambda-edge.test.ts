@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
 import { createEdge, ManualClock } from '../../../src/index.js';
-import { tempDir } from '../../helpers/config.js';
+import { distributionOver, tempDir } from '../../helpers/config.js';
 import { startOrigin } from '../../helpers/origin.js';
 
 /** Handlers by event, each in its own file; one behavior per handler at /<name>/*. */
@@ -79,33 +79,17 @@ test('Lambda@Edge handlers run at their four points with CloudFront’s results 
     config: {
       LambdaFunctions: names.map((name) => ({ Arn: arn(name), Handler: `${name}.handler`, Code: dir.dir })),
       Distributions: [
-        {
-          Id: 'E1LAMBDA',
-          DistributionConfig: {
-            Enabled: true,
-            Origins: [
-              {
-                Id: 'o',
-                DomainName: '127.0.0.1',
-                CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
-              },
-            ],
-            CacheBehaviors: names.map((name) => ({
-              PathPattern: `/${name}/*`,
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingOptimized',
-              LambdaFunctionAssociations: [{ EventType: HANDLERS[name].event, LambdaFunctionARN: arn(name) }],
-              // Headers a handler adds reach the origin only when a policy forwards them.
-              ...(name === 'addheader' ? { OriginRequestPolicyId: 'AllViewer' } : {}),
-            })),
-            DefaultCacheBehavior: {
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingOptimized',
-            },
-          },
-        },
+        distributionOver(
+          'E1LAMBDA',
+          origin.port,
+          names.map((name) => ({
+            PathPattern: `/${name}/*`,
+            CachePolicyId: 'CachingOptimized',
+            LambdaFunctionAssociations: [{ EventType: HANDLERS[name].event, LambdaFunctionARN: arn(name) }],
+            // Headers a handler adds reach the origin only when a policy forwards them.
+            ...(name === 'addheader' ? { OriginRequestPolicyId: 'AllViewer' } : {}),
+          })),
+        ),
       ],
     },
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { createEdge, ManualClock } from '../../../src/index.js';
+import { distributionOver } from '../../helpers/config.js';
 import { startOrigin } from '../../helpers/origin.js';
 
 const SPA_REWRITE = `function handler(event) {
@@ -49,31 +50,15 @@ async function functionEdge(t: test.TestContext, functions: Record<string, { cod
         FunctionCode: functions[name].code,
       })),
       Distributions: [
-        {
-          Id: 'E1FUNC',
-          DistributionConfig: {
-            Enabled: true,
-            Origins: [
-              {
-                Id: 'o',
-                DomainName: '127.0.0.1',
-                CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
-              },
-            ],
-            CacheBehaviors: names.map((name) => ({
-              PathPattern: `/${name}/*`,
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingOptimized',
-              FunctionAssociations: [{ EventType: functions[name].event, FunctionARN: name }],
-            })),
-            DefaultCacheBehavior: {
-              TargetOriginId: 'o',
-              ViewerProtocolPolicy: 'allow-all',
-              CachePolicyId: 'CachingOptimized',
-            },
-          },
-        },
+        distributionOver(
+          'E1FUNC',
+          origin.port,
+          names.map((name) => ({
+            PathPattern: `/${name}/*`,
+            CachePolicyId: 'CachingOptimized',
+            FunctionAssociations: [{ EventType: functions[name].event, FunctionARN: name }],
+          })),
+        ),
       ],
     },
   });

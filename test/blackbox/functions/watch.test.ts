@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
-import { tempDir, writeYaml } from '../../helpers/config.js';
+import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
 import { startEdgeProcess } from '../../helpers/edge-process.js';
 import { startOrigin } from '../../helpers/origin.js';
 
@@ -29,27 +29,20 @@ test('serve --watch picks up edited function code and config; a broken edit keep
   const config = (behaviorFunction: boolean) => ({
     Functions: [{ Name: 'version', FunctionConfig: { Runtime: 'cloudfront-js-2.0' }, Code: './version.js' }],
     Distributions: [
-      {
-        Id: 'E1WATCH',
-        DistributionConfig: {
-          Enabled: true,
-          Origins: [
-            {
-              Id: 'o',
-              DomainName: '127.0.0.1',
-              CustomOriginConfig: { HTTPPort: origin.port, OriginProtocolPolicy: 'http-only' },
-            },
-          ],
-          DefaultCacheBehavior: {
-            TargetOriginId: 'o',
-            ViewerProtocolPolicy: 'allow-all',
+      distributionOver(
+        'E1WATCH',
+        origin.port,
+        [
+          {
+            PathPattern: '/*',
             CachePolicyId: 'CachingDisabled',
             FunctionAssociations: behaviorFunction
               ? [{ EventType: 'viewer-response', FunctionARN: 'version' }]
               : [],
           },
-        },
-      },
+        ],
+        'CachingDisabled',
+      ),
     ],
   });
   const file = await writeYaml(dir.dir, 'edgefront.yaml', config(true));
