@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { parseByteSize } from '../cache/size.js';
 import { createEdge } from '../edge/create-edge.js';
+import { HTTP_ENGINES, type HttpEngine } from '../edge/server.js';
 import { UsageError } from '../errors.js';
 import { type FlagTable, helpText, parseFlags } from './flags.js';
 import { watchedSources, watchForChanges } from './watch.js';
@@ -24,6 +25,12 @@ export const SERVE_FLAGS: FlagTable = {
     value: 'N',
     help: 'viewer HTTPS port, HTTP/1.1 + HTTP/2 (dev certificate generated)',
     default: 'off',
+  },
+  'http-engine': {
+    type: 'string',
+    value: 'ENGINE',
+    help: 'HTTP/1.x parser of the viewer HTTP port: node (node:http) or edgefront (prototype on node:net)',
+    default: 'node',
   },
   'admin-port': { type: 'int', value: 'N', help: 'admin port: /healthz', default: '9000' },
   'state-dir': {
@@ -106,7 +113,12 @@ export async function runServe(argv: string[]): Promise<number> {
   if (cacheDiskBytes === undefined && cacheDisk !== undefined) {
     throw new UsageError(`edgefront serve: --cache-disk takes a size such as 20GiB, got "${cacheDisk}"`);
   }
+  const httpEngine = (values['http-engine'] as string | undefined) ?? 'node';
+  if (!(HTTP_ENGINES as readonly string[]).includes(httpEngine)) {
+    throw new UsageError(`edgefront serve: --http-engine takes node or edgefront, got "${httpEngine}"`);
+  }
   const edge = await createEdge({
+    httpEngine: httpEngine as HttpEngine,
     cacheMemoryBytes,
     cacheDiskBytes,
     configFiles,

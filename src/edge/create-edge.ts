@@ -17,7 +17,7 @@ import { devCertificate } from './dev-cert.js';
 import type { EdgeRuntime } from './exchange.js';
 import { fetchInProcess } from './fetch-in-process.js';
 import { buildRouteTable } from './route.js';
-import { type Listening, startListeners } from './server.js';
+import { type HttpEngine, type Listening, startListeners } from './server.js';
 
 export interface EdgeOptions {
   /** A native config object (or a CloudFormation template object). */
@@ -48,6 +48,8 @@ export interface EdgeOptions {
   stateDir?: string;
   /** TLS key pair for the HTTPS listener; a dev certificate is generated when absent. */
   tls?: { key: string; cert: string };
+  /** `--http-engine`: the plain-HTTP viewer listener's parser (default 'node'). */
+  httpEngine?: HttpEngine;
   /** `--cache-memory`: byte budget of the memory tier (default 256 MiB). */
   cacheMemoryBytes?: number;
   /** `--cache-disk`: byte budget of the disk tier in `<stateDir>/cache` (default 0: off). */
@@ -157,6 +159,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
           httpsPort: options.httpsPort,
           adminPort: options.adminPort,
           tls,
+          httpEngine: options.httpEngine,
         },
         () => runtime,
         () => true,

@@ -5,10 +5,11 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { debugCache } from '../cache/debug-cache.js';
 import { EDGE_ERRORS } from '../errors.js';
 import type { EdgeRuntime } from './exchange.js';
+import { createHttp1Server } from './http1/server.js';
 import { handleNodeRequest } from './node-viewer.js';
 
 /** CloudFront's limit on request line + headers (distribution.md §4.3, §12): beyond it, 413. */
@@ -20,7 +21,12 @@ export interface ListenOptions {
   httpsPort?: number;
   adminPort?: number;
   tls?: { key: string; cert: string };
+  /** `--http-engine`: who parses plain-HTTP viewer requests, node:http (default) or edgefront's own. */
+  httpEngine?: HttpEngine;
 }
+
+export const HTTP_ENGINES = ['node', 'edgefront'] as const;
+export type HttpEngine = (typeof HTTP_ENGINES)[number];
 
 export interface Listening {
   http: URL;
@@ -34,9 +40,9 @@ export async function startListeners(
   runtime: () => EdgeRuntime,
   isReady: () => boolean,
 ): Promise<Listening> {
-  const servers: (Server | Http2SecureServer)[] = [];
+  const servers: NetServer[] = [];
   const sockets = new Set<Socket>();
-  const track = (server: Server | Http2SecureServer) => {
+  const track = (server: NetServer) => {
     servers.push(server);
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
@@ -45,12 +51,18 @@ export async function startListeners(
     return server;
   };
 
-  const viewer = track(
-    createHttpServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 60_000 }, (req, res) =>
-      handleNodeRequest(runtime(), req, res),
-    ),
-  ) as Server;
-  viewer.on('clientError', answerClientError);
+  let viewer: NetServer;
+  if (options.httpEngine === 'edgefront') {
+    viewer = track(createHttp1Server(runtime));
+  } else {
+    const nodeViewer = track(
+      createHttpServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 60_000 }, (req, res) =>
+        handleNodeRequest(runtime(), req, res),
+      ),
+    ) as Server;
+    nodeViewer.on('clientError', answerClientError);
+    viewer = nodeViewer;
+  }
   const http = await listen(viewer, options.host, options.port, 'http');
 
   let https: URL | undefined;
@@ -118,12 +130,7 @@ export async function startListeners(
   };
 }
 
-function listen(
-  server: Server | Http2SecureServer,
-  host: string,
-  port: number,
-  scheme: string,
-): Promise<URL> {
+function listen(server: NetServer, host: string, port: number, scheme: string): Promise<URL> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -141,11 +148,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  socket.end(clientErrorResponse(err.code === 'HPE_HEADER_OVERFLOW'));
+}
+
+/** CloudFront's 413 (oversized request) or 400 (malformed) as raw bytes, closing the connection. */
+export function clientErrorResponse(tooLarge: boolean): string {
   const status = tooLarge ? '413 Request Entity Too Large' : '400 Bad Request';
   const reason = EDGE_ERRORS[tooLarge ? 'RequestTooLarge' : 'InvalidRequest'].reason;
   const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status.slice(0, 3)} ERROR</H1><H2>The request could not be satisfied.</H2>${reason}</BODY></HTML>`;
-  socket.end(
-    `HTTP/1.1 ${status}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${body}`,
-  );
+  return `HTTP/1.1 ${status}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${body}`;
 }

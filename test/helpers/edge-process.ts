@@ -24,11 +24,18 @@ export async function startEdgeProcess(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<EdgeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--admin-port', '0', ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // EDGEFRONT_TEST_HTTP_ENGINE=edgefront runs every black-box suite on the node:net engine.
+  const engine = process.env.EDGEFRONT_TEST_HTTP_ENGINE;
+  const engineArgs = engine && !args.includes('--http-engine') ? ['--http-engine', engine] : [];
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--admin-port', '0', ...engineArgs, ...args],
+    {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => {
