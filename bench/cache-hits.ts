@@ -7,6 +7,8 @@
  *   node dist/bench/cache-hits.js
  *   DURATION=3 SIZES=1k TARGETS="nginx edgefront" node dist/bench/cache-hits.js
  *   PROFILE=1 SIZES=1k node dist/bench/cache-hits.js   # instead: --cpu-prof of edgefront's hit path
+ *   TARGETS="nginx edgefront edgefront-h1" node dist/bench/cache-hits.js   # both HTTP/1 engines
+ *   EDGE_HTTP_ENGINE=edgefront node dist/bench/cache-hits.js   # every edgefront on --http-engine edgefront
  *
  * Also measured, on a fresh edgefront process: origin requests caused by 500 concurrent cold
  * requests for one new object (collapsed forwarding, target 1), and edgefront's RSS high-water
@@ -69,12 +71,23 @@ const EXTRAS = env.EXTRAS !== '0'; // the stampede and 1 GiB RSS measurements
 const STAMPEDE = Math.max(1, Number(env.STAMPEDE ?? 500));
 const BIG_BYTES = Number(env.BIG_BYTES ?? 2 ** 30);
 const BYTES: Record<string, number> = { '1k': 1024, '10k': 10240, '100k': 102400, '1m': 1048576 };
-/** edgefront-fn: edgefront with a viewer-request CloudFront Function (the SPA rewrite) on every hit. */
-const ALL_TARGETS = ['nginx', 'varnish', 'node-baseline', 'edgefront', 'edgefront-fn'] as const;
+/**
+ * edgefront-fn: edgefront with a viewer-request CloudFront Function (the SPA rewrite) on every hit.
+ * edgefront-h1: edgefront with `--http-engine edgefront` (node:net HTTP/1), only when named in TARGETS.
+ */
+const ALL_TARGETS = [
+  'nginx',
+  'varnish',
+  'node-baseline',
+  'edgefront',
+  'edgefront-fn',
+  'edgefront-h1',
+] as const;
 type Target = (typeof ALL_TARGETS)[number];
-let TARGETS: Target[] = ALL_TARGETS.filter((t) =>
-  (env.TARGETS ?? ALL_TARGETS.join(' ')).split(/\s+/).includes(t),
-);
+const DEFAULT_TARGETS = 'nginx varnish node-baseline edgefront edgefront-fn';
+let TARGETS: Target[] = ALL_TARGETS.filter((t) => (env.TARGETS ?? DEFAULT_TARGETS).split(/\s+/).includes(t));
+/** `--http-engine` of the edgefront and edgefront-fn targets (and the extras); default: serve's. */
+const EDGE_ENGINE_FLAGS = env.EDGE_HTTP_ENGINE ? ['--http-engine', env.EDGE_HTTP_ENGINE] : [];
 type Mode = 'keep-alive' | 'close';
 
 interface Row extends WrkResult {
@@ -129,7 +142,8 @@ async function originRequests(originPort: number): Promise<number> {
 function hitCheck(t: Target, h: Record<string, unknown>): { ok: boolean; shown: string } {
   switch (t) {
     case 'edgefront':
-    case 'edgefront-fn': {
+    case 'edgefront-fn':
+    case 'edgefront-h1': {
       const v = String(h['x-cache'] ?? '');
       return { ok: v === 'Hit from cloudfront', shown: `X-Cache: ${v}` };
     }
@@ -205,6 +219,11 @@ function ratios(rows: Row[]): Ratio[] {
         const v = ef / cell(peer, size, mode);
         if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront/${peer} req/s`, value: v });
       }
+      const h1 = cell('edgefront-h1', size, mode);
+      for (const peer of ['nginx', 'edgefront'] as Target[]) {
+        const v = h1 / cell(peer, size, mode);
+        if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront-h1/${peer} req/s`, value: v });
+      }
       // The cost of a viewer-request function on hits (issue #4 target: ≥ 0.90x).
       const withFn = cell('edgefront-fn', size, mode) / ef;
       if (Number.isFinite(withFn))
@@ -243,7 +262,9 @@ async function main(): Promise<number> {
     admin3Port,
     fnPort,
     fnAdminPort,
-  ] = await Promise.all(Array.from({ length: 12 }, () => freePort()));
+    h1Port,
+    h1AdminPort,
+  ] = await Promise.all(Array.from({ length: 14 }, () => freePort()));
   const render = (tpl: string, out: string, port: number) =>
     writeFileSync(
       out,
@@ -305,6 +326,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     'node-baseline': basePort,
     edgefront: edgePort,
     'edgefront-fn': fnPort,
+    'edgefront-h1': h1Port,
   };
   const pids: Partial<Record<Target, number>> = {};
   await start(
@@ -337,6 +359,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
         String(admin),
         '--state-dir',
         join(WORK, state),
+        ...EDGE_ENGINE_FLAGS,
         ...serveFlags,
       ],
       async (output) =>
@@ -387,6 +410,10 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
   if (TARGETS.includes('edgefront-fn'))
     pids['edgefront-fn'] = (
       await startEdge('edgefront-fn', fnPort, fnAdminPort, 'state-fn', [], [], 'edgefront-fn.yaml')
+    ).child.pid;
+  if (TARGETS.includes('edgefront-h1'))
+    pids['edgefront-h1'] = (
+      await startEdge('edgefront-h1', h1Port, h1AdminPort, 'state-h1', [], ['--http-engine', 'edgefront'])
     ).child.pid;
 
   // warm + verify: 200, right byte count, second request is a hit
