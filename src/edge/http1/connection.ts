@@ -25,6 +25,9 @@ const HEADERS_TIMEOUT_MS = 60_000;
 /** Pipelined bytes buffered while a response is in progress before the socket is paused. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
 
+/** Buffer bodies up to this size are copied behind the head and sent in one write. */
+const COPY_BODY_MAX_BYTES = 16 * 1024;
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_INVALID = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -259,10 +262,19 @@ class Http1Connection implements ViewerSink {
       return undefined;
     }
     if (Buffer.isBuffer(body)) {
-      socket.cork();
-      socket.write(head, 'latin1');
-      socket.write(body);
-      socket.uncork();
+      if (body.length <= COPY_BODY_MAX_BYTES) {
+        // One Buffer, one write: cheaper than cork/writev of a string and a Buffer (measured,
+        // src/edge/README.md); the copy costs less than writev's bookkeeping at these sizes.
+        const out = Buffer.allocUnsafe(head.length + body.length);
+        out.write(head, 0, 'latin1');
+        body.copy(out, head.length);
+        socket.write(out);
+      } else {
+        socket.cork();
+        socket.write(head, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      }
       this.finishResponse();
       return undefined;
     }
@@ -341,9 +353,15 @@ class Http1Connection implements ViewerSink {
   }
 }
 
+/** Response header names already checked: a hit's names repeat on every response. */
+const VALID_NAMES = new Set<string>();
+
 function appendHeader(head: string, name: string, value: string | string[]): string {
   // node:http throws on these (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR): response splitting.
-  if (!TOKEN.test(name)) throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
+  if (!VALID_NAMES.has(name)) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
+    if (VALID_NAMES.size < 1024) VALID_NAMES.add(name);
+  }
   if (typeof value === 'string') {
     if (FIELD_VALUE_INVALID.test(value))
       throw new TypeError(`invalid characters in response header "${name}"`);
