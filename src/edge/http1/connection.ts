@@ -356,7 +356,8 @@ class Http1Connection implements ViewerSink {
 /** Response header names already checked: a hit's names repeat on every response. */
 const VALID_NAMES = new Set<string>();
 
-function appendHeader(head: string, name: string, value: string | string[]): string {
+/** Appends `name: value` lines to a response head, refusing what would split the response. */
+export function appendHeader(head: string, name: string, value: string | string[]): string {
   // node:http throws on these (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR): response splitting.
   if (!VALID_NAMES.has(name)) {
     if (!TOKEN.test(name)) throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
