@@ -121,6 +121,8 @@ export class Exchange {
   originOverride: OriginOverride | undefined;
   /** What an origin-request Lambda@Edge handler returned: the request to send the primary origin. */
   originRequestOverride: { request: CfRequest; body: Buffer | undefined } | undefined;
+  /** The response body feeds a cache fill: read it to its end even if the viewer stops reading. */
+  fillingCache = false;
   /** An origin-request handler answered: cached like an origin response. */
   lambdaGeneratedAtOrigin = false;
   /** Failover status codes of an origin group a viewer-request function created. */

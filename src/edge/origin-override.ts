@@ -42,7 +42,11 @@ export function overriddenOrigins(
           HeaderName,
           HeaderValue,
         }));
-      if (p.customOriginConfig !== undefined || p.timeouts !== undefined) {
+      // Ports, protocol and read/keep-alive timeouts are custom-origin settings; an S3 origin keeps its own.
+      if (
+        p.customOriginConfig !== undefined ||
+        (p.timeouts !== undefined && base.S3OriginConfig === undefined)
+      ) {
         const custom: CustomOriginConfig = {
           HTTPPort: 80,
           HTTPSPort: 443,
@@ -65,7 +69,8 @@ export function overriddenOrigins(
         config.CustomOriginConfig = custom;
         delete config.S3OriginConfig;
       }
-      return [withHost(originModel(config), p)];
+      // Only the primary changes; an origin group's secondary and its failover codes stay (§4.4.2).
+      return [withHost(originModel(config), p), ...current.slice(1)];
     }
   }
 }

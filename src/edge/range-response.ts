@@ -8,7 +8,8 @@
  * answer: the viewer receives the entire object, as from CloudFront).
  *
  * After the viewer's bytes are sent, the rest of the object keeps streaming into the cache, so
- * later ranges are hits.
+ * later ranges are hits; a response that is not being cached (no-store, too big for any tier)
+ * is not read further.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { ifRangeMatches, parseRange } from '../cache/serve-cached.js';
@@ -40,7 +41,7 @@ export function applyWidenedRange(ex: Exchange): void {
   if (parsed === undefined) return;
   const body = response.body;
   if (parsed === 'unsatisfiable') {
-    drain(body);
+    drain(body, ex.fillingCache);
     response.status = 416;
     headers['content-range'] = `bytes */${length}`;
     headers['content-length'] = '0';
@@ -52,7 +53,9 @@ export function applyWidenedRange(ex: Exchange): void {
   headers['content-range'] = `bytes ${start}-${end}/${length}`;
   headers['content-length'] = String(end - start + 1);
   if (body === null) return;
-  response.body = Buffer.isBuffer(body) ? body.subarray(start, end + 1) : sliceStream(body, start, end);
+  response.body = Buffer.isBuffer(body)
+    ? body.subarray(start, end + 1)
+    : sliceStream(body, start, end, ex.fillingCache);
 }
 
 function contentLength(response: EdgeResponse): number | undefined {
@@ -62,9 +65,14 @@ function contentLength(response: EdgeResponse): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Reads a body to its end without keeping it (the cache's copy is taken upstream). */
-function drain(body: Readable | Buffer | null): void {
-  if (body !== null && !Buffer.isBuffer(body)) body.resume();
+/**
+ * A body the viewer won't get: read to its end when it fills the cache (the cache's copy is taken
+ * upstream), else dropped (no point fetching an object nobody keeps).
+ */
+function drain(body: Readable | Buffer | null, fillingCache: boolean): void {
+  if (body === null || Buffer.isBuffer(body)) return;
+  if (fillingCache) body.resume();
+  else body.destroy();
 }
 
 /**
@@ -73,7 +81,7 @@ function drain(body: Readable | Buffer | null): void {
  * its end (filling the cache). A viewer that leaves early does not stop the cache fill; an
  * error in `source` before the range is complete reaches the viewer.
  */
-export function sliceStream(source: Readable, start: number, end: number): Readable {
+export function sliceStream(source: Readable, start: number, end: number, fillingCache = true): Readable {
   const out = new PassThrough();
   let offset = 0;
   let sending = true;
@@ -82,7 +90,7 @@ export function sliceStream(source: Readable, start: number, end: number): Reada
     sending = false;
     out.off('drain', onDrain);
     if (!out.destroyed) out.end();
-    source.resume();
+    drain(source, fillingCache);
   };
   const onDrain = () => source.resume();
   source.on('data', (chunk: Buffer) => {
@@ -104,7 +112,7 @@ export function sliceStream(source: Readable, start: number, end: number): Reada
     // The viewer left: keep filling the cache without it.
     if (sending) {
       sending = false;
-      source.resume();
+      drain(source, fillingCache);
     }
   });
   return out;

@@ -5,7 +5,7 @@
  * fresh ones: src/functions/lambda/runtime.ts).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, EdgeError } from '../errors.js';
 import type { EdgeModel, FunctionModel, LambdaFunctionModel } from '../model/types.js';
 import {
   type CompiledFunction,
@@ -26,11 +26,17 @@ export interface EdgeFunctions {
 /** Owns the Lambda runtime across reloads; `forModel` compiles one config's functions. */
 export class EdgeFunctionHost {
   #lambda: LambdaRuntime | undefined;
+  #closed = false;
 
   forModel(model: EdgeModel): EdgeFunctions {
     // A reload (serve --watch, edge.reload()) may come from changed handler files whose model
     // fields are the same: later invocations start fresh instances, running ones finish.
-    if (this.#lambda) for (const fn of model.lambdaFunctions.values()) this.#lambda.reload(fn);
+    if (this.#lambda) {
+      for (const fn of model.lambdaFunctions.values()) this.#lambda.reload(fn);
+      // Versions the new config no longer names end their instances.
+      for (const { Arn } of this.#lambda.stats())
+        if (!model.lambdaFunctions.has(Arn)) this.#lambda.unload(Arn);
+    }
     const compiled = new Map<string, CompiledFunction>();
     const stores = new Map<string, KeyValueStore>();
     for (const [arn, fn] of model.functions) compiled.set(arn, compile(fn, model, stores));
@@ -38,6 +44,7 @@ export class EdgeFunctionHost {
       cloudFront: (arn) => compiled.get(arn),
       lambdaFunction: (arn) => model.lambdaFunctions.get(arn),
       lambda: () => {
+        if (this.#closed) throw new EdgeError('LambdaExecutionError', 'the edge is closing');
         this.#lambda ??= createLambdaRuntime();
         return this.#lambda;
       },
@@ -45,6 +52,7 @@ export class EdgeFunctionHost {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#lambda?.close();
     this.#lambda = undefined;
   }

@@ -128,7 +128,8 @@ export function flatHeaders(headers: CfHeaders): Record<string, string | string[
   for (const name in headers) {
     const lines = headers[name];
     if (lines.length === 0) continue;
-    out[name] = name === 'set-cookie' ? lines.map((l) => l.value) : lines.map((l) => l.value).join(', ');
+    out[name] =
+      name === 'set-cookie' ? lines.map((l) => l.value) : lines.map((l) => l.value).join(joinerFor(name));
   }
   return out;
 }
@@ -142,7 +143,7 @@ export function applyViewerRequest(ex: Exchange, returned: CfRequest): void {
     for (const line of returned.headers[name]) {
       raw.push(line.key ?? titleCase(name), line.value);
       const seen = headers[name];
-      headers[name] = seen === undefined ? line.value : `${seen}, ${line.value}`;
+      headers[name] = seen === undefined ? line.value : `${seen}${joinerFor(name)}${line.value}`;
     }
   // Headers the handler could not see stay as the viewer sent them.
   for (const name in req.headers) if (isDisallowedHeader(name)) headers[name] = req.headers[name];
@@ -209,7 +210,14 @@ export function originRequestFromLambda(
   );
   const origin = originModel(config);
   const headers = flatHeaders(returned.headers) as Record<string, string>;
+  // What the handler could not see (X-Amz-Cf-Id …) goes to the origin as the edge built it.
+  for (const name in base.headers) if (isDisallowedHeader(name)) headers[name] = base.headers[name];
   for (const h of config.OriginCustomHeaders) headers[h.HeaderName.toLowerCase()] = h.HeaderValue;
   const query = returned.querystring ? `?${returned.querystring}` : '';
   return { ...base, origin, path: `${config.OriginPath}${returned.uri}${query}`, headers, body };
+}
+
+/** Repeated header lines joined as one value: Cookie pairs with `; ` (RFC 6265), the rest with `, `. */
+function joinerFor(name: string): string {
+  return name === 'cookie' ? '; ' : ', ';
 }

@@ -62,6 +62,7 @@ export function cacheStore(ex: Exchange): Next {
     onSettled: done,
   });
   response.body = fill.viewerBody;
+  ex.fillingCache = true;
   if (done) cache.publish(ex.cacheKey!, fill);
   return 'viewer-response';
 }

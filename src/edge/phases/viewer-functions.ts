@@ -13,7 +13,7 @@
 import { EdgeError } from '../../errors.js';
 import type { FunctionRunResult } from '../../functions/cloudfront/index.js';
 import { applyRequestOutput, functionEvent, responseFromOutput } from '../../functions/cloudfront-events.js';
-import type { Exchange } from '../exchange.js';
+import type { EdgeResponse, Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 import { viewerRequestLambda, viewerResponseLambda } from './lambda-functions.js';
 import { destroyBody } from './origin-response.js';
@@ -53,7 +53,7 @@ export function viewerResponseFunction(ex: Exchange): Next | Promise<Next> {
   const response = ex.response!;
   if (
     ex.result === 'FunctionGeneratedResponse' ||
-    ex.result === 'LambdaGeneratedResponse' ||
+    (ex.result === 'LambdaGeneratedResponse' && !ex.lambdaGeneratedAtOrigin) ||
     ex.result === 'Redirect' ||
     (ex.originStatus ?? response.status) >= 400
   )
@@ -72,7 +72,7 @@ function afterViewerResponse(ex: Exchange, name: string, result: FunctionRunResu
     throw new EdgeError('FunctionValidationError', 'viewer-response returned a request');
   const previous = ex.response!;
   const next = responseFromOutput(output.response, previous);
-  if (next.body !== previous.body) destroyBody(previous.body);
+  if (next.body !== previous.body) discardBody(ex, previous.body);
   ex.response = next;
   return 'deliver';
 }
@@ -88,4 +88,16 @@ function checked(ex: Exchange, name: string, result: FunctionRunResult) {
     );
   }
   return result.output!;
+}
+
+/**
+ * A body the viewer won't get because a function replaced it. One that fills the cache is read
+ * to its end (CloudFront caches the origin's object whatever the viewer-response function
+ * sends); any other is dropped.
+ */
+export function discardBody(ex: Exchange, body: EdgeResponse['body']): void {
+  if (ex.fillingCache && body !== null && !Buffer.isBuffer(body)) {
+    body.on('error', () => {});
+    body.resume();
+  } else destroyBody(body);
 }

@@ -13,6 +13,8 @@ const HANDLERS: Record<string, { event: string; code: string; includeBody?: bool
     code: `exports.handler = async (event) => {
       const request = event.Records[0].cf.request;
       request.headers['x-added'] = [{ key: 'X-Added', value: 'by-lambda' }];
+      // AWS's A/B sample adds a cookie line: lines of one Cookie header join with '; '.
+      (request.headers.cookie = request.headers.cookie || []).push({ key: 'Cookie', value: 'experiment=A' });
       return request;
     };`,
   },
@@ -66,6 +68,8 @@ test('Lambda@Edge handlers run at their four points with CloudFront’s results 
       'cache-control': 'max-age=60',
       'x-seen-added': String(req.headers['x-added'] ?? ''),
       'x-seen-saw': String(req.headers['x-origin-saw'] ?? ''),
+      'x-seen-cookie': String(req.headers.cookie ?? ''),
+      'x-seen-cf-id': String(req.headers['x-amz-cf-id'] ?? ''),
     });
     res.end(`origin ${req.url}`);
   });
@@ -99,8 +103,9 @@ test('Lambda@Edge handlers run at their four points with CloudFront’s results 
   });
   const get = (path: string) => edge.fetch(`http://site.example${path}`, { redirect: 'manual' });
 
-  const added = await get('/addheader/a');
+  const added = await edge.fetch('http://site.example/addheader/a', { headers: { cookie: 'a=1' } });
   assert.equal(added.headers.get('x-seen-added'), 'by-lambda');
+  assert.equal(added.headers.get('x-seen-cookie'), 'a=1; experiment=A');
 
   const generated = await get('/generate/a');
   assert.equal(generated.status, 302);
@@ -110,6 +115,7 @@ test('Lambda@Edge handlers run at their four points with CloudFront’s results 
   const rewritten = await get('/rewrite/a');
   assert.equal(await rewritten.text(), 'origin /rewritten/rewrite/a');
   assert.equal(rewritten.headers.get('x-seen-saw'), '127.0.0.1');
+  assert.match(rewritten.headers.get('x-seen-cf-id') ?? '', /==$/, 'X-Amz-Cf-Id still reaches the origin');
 
   const first = await get('/answer/a');
   assert.equal(await first.text(), 'generated 1');

@@ -53,3 +53,11 @@ test('sliceStream: a viewer that leaves does not stop the source; a source error
   failing.destroy(new Error('origin reset'));
   await assert.rejects(collect(viewer), /origin reset/);
 });
+
+test('sliceStream for a response nobody caches stops reading the source once the range is sent', async () => {
+  const source = new Readable({ read() {} });
+  const out = sliceStream(source, 0, 3, false);
+  source.push(Buffer.from('0123456789'));
+  assert.deepEqual(await collect(out), Buffer.from('0123'));
+  assert.equal(source.destroyed, true, 'no point fetching the rest of an object that is not kept');
+});
