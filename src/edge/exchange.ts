@@ -11,7 +11,7 @@ import type { OriginOverride } from '../functions/cloudfront/index.js';
 import type { EdgeFunctions } from '../functions/edge-functions.js';
 import type { CfRequest } from '../functions/lambda/index.js';
 import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
-import type { OriginFetcher } from '../origin/types.js';
+import type { OriginFetcher, OriginRequest } from '../origin/types.js';
 import { newRequestId } from './request-id.js';
 import type { RouteTable } from './route.js';
 
@@ -121,6 +121,8 @@ export class Exchange {
   originOverride: OriginOverride | undefined;
   /** What an origin-request Lambda@Edge handler returned: the request to send the primary origin. */
   originRequestOverride: { request: CfRequest; body: Buffer | undefined } | undefined;
+  /** The request sent to the origin that answered (for origin-response handlers). */
+  sentOriginRequest: OriginRequest | undefined;
   /** The response body feeds a cache fill: read it to its end even if the viewer stops reading. */
   fillingCache = false;
   /** An origin-request handler answered: cached like an origin response. */

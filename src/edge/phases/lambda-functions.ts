@@ -11,10 +11,10 @@
  * Failures are CloudFront's: 503 LambdaExecutionError / LambdaLimitExceeded, 502
  * LambdaValidationError, each its own X-Cache value.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { EdgeError } from '../../errors.js';
 import type { LambdaEventType, LambdaOutcome } from '../../functions/lambda/index.js';
-import { requestBodyForEvent } from '../../functions/lambda/index.js';
+import { EVENT_LIMITS, requestBodyForEvent } from '../../functions/lambda/index.js';
 import {
   applyViewerRequest,
   cfResponse,
@@ -64,14 +64,57 @@ async function invoke(
 }
 
 /** The viewer's body read whole (IncludeBody), and handed on as a fresh stream. */
-async function bufferedBody(ex: Exchange): Promise<Buffer> {
+/**
+ * IncludeBody: the first `limit` + 1 bytes of the viewer's body, for the event (which shows at
+ * most `limit` and says whether it was cut). The body goes on to the origin whole: what was read,
+ * then the rest of the viewer's stream, so a large upload is never held in memory.
+ */
+async function bodyForEvent(ex: Exchange, eventType: 'viewer-request' | 'origin-request'): Promise<Buffer> {
   const body = ex.request.body;
   if (body === null) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  ex.request = { ...ex.request, body: Readable.from([bytes]) };
-  return bytes;
+  const limit = EVENT_LIMITS[eventType].bodyExposedBytes;
+  const { head, ended } = await readUpTo(body, limit);
+  let rest: Readable;
+  if (ended) rest = Readable.from([head]);
+  else {
+    const joined = new PassThrough();
+    joined.write(head);
+    body.on('error', (err) => joined.destroy(err));
+    body.pipe(joined);
+    rest = joined;
+  }
+  ex.request = { ...ex.request, body: rest };
+  return head;
+}
+
+function readUpTo(body: Readable, limit: number): Promise<{ head: Buffer; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+    };
+    const finish = (ended: boolean) => {
+      cleanup();
+      body.pause();
+      resolve({ head: Buffer.concat(chunks), ended });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new EdgeError('InvalidRequest', `viewer body: ${err.message}`));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
 }
 
 export function viewerRequestLambda(ex: Exchange): Next | Promise<Next> {
@@ -81,7 +124,8 @@ export function viewerRequestLambda(ex: Exchange): Next | Promise<Next> {
 
 async function runViewerRequest(ex: Exchange, a: Association): Promise<Next> {
   const request = viewerCfRequest(ex);
-  if (a.includeBody) request.body = requestBodyForEvent('viewer-request', await bufferedBody(ex));
+  if (a.includeBody)
+    request.body = requestBodyForEvent('viewer-request', await bodyForEvent(ex, 'viewer-request'));
   const out = await invoke(ex, a, 'viewer-request', lambdaEvent(ex, 'viewer-request', request));
   if (out.kind === 'response') {
     ex.response = edgeResponse(out.response, out.bodyBytes ?? null);
@@ -104,7 +148,8 @@ async function runOriginRequest(ex: Exchange, a: Association): Promise<Next> {
   // (§2.2); edgefront shows what is forwarded.
   const query = forwardedQuery(ex.request.query, forwardingPlan(ex.behavior!).query);
   const request = originCfRequest(ex, sent, ex.originPath, query);
-  if (a.includeBody) request.body = requestBodyForEvent('origin-request', await bufferedBody(ex));
+  if (a.includeBody)
+    request.body = requestBodyForEvent('origin-request', await bodyForEvent(ex, 'origin-request'));
   const out = await invoke(ex, a, 'origin-request', lambdaEvent(ex, 'origin-request', request));
   if (out.kind === 'response') {
     // Answered and cached like an origin response (lambda-edge.md §3).
@@ -125,8 +170,14 @@ export function originResponseLambda(ex: Exchange): Next | Promise<Next> {
 
 async function runOriginResponse(ex: Exchange, a: Association): Promise<Next> {
   const response = ex.response!;
-  const sent = buildOriginRequest(ex, ex.behavior!, ex.originCandidates[0]);
-  const request = originCfRequest(ex, sent, ex.originPath, '');
+  // The request as it went to the origin that answered (after an origin-request handler or a failover).
+  const sent = ex.sentOriginRequest ?? buildOriginRequest(ex, ex.behavior!, ex.originCandidates[0]);
+  const override = ex.originRequestOverride?.request;
+  const uri = override ? override.uri : ex.originPath;
+  const query = override
+    ? override.querystring
+    : forwardedQuery(ex.request.query, forwardingPlan(ex.behavior!).query);
+  const request = originCfRequest(ex, sent, uri, query);
   const event = lambdaEvent(ex, 'origin-response', request, cfResponse(response));
   const out = await invoke(ex, a, 'origin-response', event);
   if (out.kind !== 'response')

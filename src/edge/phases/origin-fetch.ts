@@ -51,9 +51,10 @@ function requestFor(ex: Exchange, origin: OriginModel): OriginRequest {
       override.body ? Readable.from([override.body]) : request.body,
     );
   // Conditional forwarding is off when cookies are forwarded (caching.md §2.4 step 6).
-  return ex.stale && forwardingPlan(ex.behavior!).cookie === null
-    ? withValidators(request, ex.stale)
-    : request;
+  const sent =
+    ex.stale && forwardingPlan(ex.behavior!).cookie === null ? withValidators(request, ex.stale) : request;
+  ex.sentOriginRequest = sent;
+  return sent;
 }
 
 async function fetchWithFailover(ex: Exchange): Promise<OriginResponse> {

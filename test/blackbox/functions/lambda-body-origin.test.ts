@@ -13,8 +13,9 @@ const HANDLERS: Record<string, { event: string; code: string; includeBody?: bool
     includeBody: true,
     code: `exports.handler = async (event) => {
       const request = event.Records[0].cf.request;
-      const text = Buffer.from(request.body.data, 'base64').toString();
-      request.headers['x-body-seen'] = [{ key: 'X-Body-Seen', value: text + '|' + request.body.inputTruncated }];
+      const seen = Buffer.from(request.body.data, 'base64');
+      const shown = seen.length > 20 ? seen.length + ' bytes' : seen.toString();
+      request.headers['x-body-seen'] = [{ key: 'X-Body-Seen', value: shown + '|' + request.body.inputTruncated }];
       request.body.data = Buffer.from('ignored').toString('base64');
       return request;
     };`,
@@ -111,6 +112,13 @@ test('Lambda@Edge through the pipeline: IncludeBody read-only and replace, origi
     /^main POST \/peek\/a body=hello body /,
     'read-only: the original body went on',
   );
+
+  // Past the origin-request limit (1 MB): the handler sees 1 MB, cut; the origin gets every byte.
+  const big = 'x'.repeat(1_500_000);
+  const bigPeek = await post('/peek/big', big);
+  assert.equal(bigPeek.headers.get('x-body-seen'), '1048576 bytes|true');
+  assert.equal(main.requests.at(-1)!.bodyBytes, 1_500_000);
+  await bigPeek.text();
 
   const replaced = await post('/replace/a', 'original');
   assert.match(await replaced.text(), /body=replaced by lambda /);
