@@ -31,6 +31,8 @@ export function viewerRequestFunction(ex: Exchange): Next | Promise<Next> {
   const result = fn.run(functionEvent(ex, 'viewer-request'), {
     now: ex.runtime.clock.now(),
     rawQueryString: ex.request.query,
+    // cf.edgeLocation: the --pop's letters as the IATA-style name; one local node, one "region".
+    edgeLocation: { name: ex.runtime.pop.slice(0, 3), serverIp: '127.0.0.1', region: 'us-east-1' },
   });
   return result instanceof Promise
     ? result.then((r) => afterViewerRequest(ex, fn.name, r))
