@@ -6,7 +6,7 @@
  * the old or the new config, never a mix) and one that fails keeps the old config serving.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { EdgeModel } from '../model/types.js';
 
 const WATCH_SETTLE_MS = 100;
@@ -79,8 +79,15 @@ export function watchForChanges(
       });
       if (w) watchers.push(w);
     }
-    for (const dir of dirs) {
-      const w = tryWatch(resolve(dir), true, () => schedule());
+    for (const dir of dirs.map((d) => resolve(d))) {
+      let w = tryWatch(dir, true, () => schedule());
+      if (w === undefined) {
+        // Gone (a build deleted it): watch the parent for it to come back, then reload.
+        const name = basename(dir);
+        w = tryWatch(dirname(dir), false, (changed) => {
+          if (changed === null || changed === name) schedule();
+        });
+      }
       if (w) watchers.push(w);
     }
   };

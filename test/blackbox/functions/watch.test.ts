@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
 import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
@@ -67,4 +67,41 @@ test('serve --watch picks up edited function code and config; a broken edit keep
   await eventually(async () => (await version()) === 'three', 'the fixed function serves');
   await writeYaml(dir.dir, 'edgefront.yaml', config(false));
   await eventually(async () => (await version()) === null, 'the config edit removed the association');
+});
+
+test('serve --watch follows a Lambda code directory that a build deletes and recreates', async (t) => {
+  const dir = await tempDir();
+  const origin = await startOrigin();
+  const codeDir = join(dir.dir, 'lambda');
+  const handler = (tag: string) =>
+    `exports.handler = async () => ({ status: '200', headers: { 'cache-control': [{ value: 'no-store' }] }, body: '${tag}' });`;
+  const writeHandler = async (tag: string) => {
+    await mkdir(codeDir, { recursive: true });
+    await writeFile(join(codeDir, 'index.js'), handler(tag));
+  };
+  await writeHandler('one');
+  const arn = 'arn:aws:lambda:us-east-1:123456789012:function:build:1';
+  const file = await writeYaml(dir.dir, 'edgefront.yaml', {
+    LambdaFunctions: [{ Arn: arn, Handler: 'index.handler', Code: './lambda' }],
+    Distributions: [
+      distributionOver('E1BUILD', origin.port, [
+        {
+          PathPattern: '/*',
+          CachePolicyId: 'CachingDisabled',
+          LambdaFunctionAssociations: [{ EventType: 'viewer-request', LambdaFunctionARN: arn }],
+        },
+      ]),
+    ],
+  });
+  const edge = await startEdgeProcess(['--config', file, '--watch', '--state-dir', dir.dir]);
+  t.after(async () => {
+    await Promise.all([edge.close(), origin.close()]);
+    await dir.remove();
+  });
+  const body = async () => (await fetch(edge.url('/'))).text();
+  assert.equal(await body(), 'one');
+  await rm(codeDir, { recursive: true, force: true });
+  await eventually(async () => edge.stderr().includes('reload failed'), 'the missing handler is reported');
+  await writeHandler('two');
+  await eventually(async () => (await body()) === 'two', 'the rebuilt handler serves');
 });
