@@ -75,3 +75,15 @@ export function distributionOver(
     },
   };
 }
+
+/** `simpleConfig` whose default behavior allows all seven methods (bodies reach the origin). */
+export function allMethodsConfig(originPort: number) {
+  return simpleConfig(originPort, {
+    DefaultCacheBehavior: {
+      TargetOriginId: 'app',
+      ViewerProtocolPolicy: 'allow-all',
+      CachePolicyId: 'CachingDisabled',
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    },
+  });
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
+import { allMethodsConfig, tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
 import { rawHttp } from '../../helpers/http.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
@@ -38,18 +38,7 @@ before(async () => {
     res.end(`${seen.method} ${req.url} ${seen.bodyBytes} ${seen.body}`);
   });
   const tmp = await tempDir();
-  const config = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    simpleConfig(origin.port, {
-      DefaultCacheBehavior: {
-        TargetOriginId: 'app',
-        ViewerProtocolPolicy: 'allow-all',
-        CachePolicyId: 'CachingDisabled',
-        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
-      },
-    }),
-  );
+  const config = await writeYaml(tmp.dir, 'edgefront.yaml', allMethodsConfig(origin.port));
   edge = await startEdgeProcess(['--config', config, '--http-engine', 'edgefront']);
   port = Number(edge.http.port);
   cleanup = () => Promise.all([edge.close(), origin.close(), tmp.remove()]).then(() => undefined);

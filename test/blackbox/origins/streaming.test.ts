@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import test from 'node:test';
-import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
+import { allMethodsConfig, tempDir, writeYaml } from '../../helpers/config.js';
 import { startEdgeProcess } from '../../helpers/edge-process.js';
 import { startOrigin } from '../../helpers/origin.js';
 
@@ -28,18 +28,7 @@ test('a 1 GiB body streams through to the viewer, and a 256 MiB upload to the or
     res.end();
   });
   const tmp = await tempDir();
-  const config = await writeYaml(
-    tmp.dir,
-    'edgefront.yaml',
-    simpleConfig(origin.port, {
-      DefaultCacheBehavior: {
-        TargetOriginId: 'app',
-        ViewerProtocolPolicy: 'allow-all',
-        CachePolicyId: 'CachingDisabled',
-        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
-      },
-    }),
-  );
+  const config = await writeYaml(tmp.dir, 'edgefront.yaml', allMethodsConfig(origin.port));
   const edge = await startEdgeProcess(['--config', config]);
   t.after(() => Promise.all([edge.close(), origin.close(), tmp.remove()]));
   const rssBefore = await peakRssBytes(edge.pid);
