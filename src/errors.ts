@@ -157,3 +157,138 @@ export function formatPath(path: readonly (string | number)[]): string {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/**
+ * Control plane: the CloudFront API's own error codes (reference/control-api.md §2.3) with
+ * their HTTP statuses; the SDK maps each `Code` to an exception class of the same name.
+ */
+export const API_ERRORS = {
+  AccessDenied: 403,
+  InvalidArgument: 400,
+  MissingBody: 400,
+  InconsistentQuantities: 400,
+  MalformedXML: 400,
+  InvalidURI: 400,
+  InvalidIfMatchVersion: 400,
+  PreconditionFailed: 412,
+  IllegalUpdate: 400,
+  IllegalDelete: 400,
+  NoSuchDistribution: 404,
+  NoSuchInvalidation: 404,
+  NoSuchFunctionExists: 404,
+  NoSuchCachePolicy: 404,
+  NoSuchOriginRequestPolicy: 404,
+  NoSuchResponseHeadersPolicy: 404,
+  NoSuchOriginAccessControl: 404,
+  NoSuchPublicKey: 404,
+  NoSuchContinuousDeploymentPolicy: 404,
+  NoSuchResource: 404,
+  EntityNotFound: 404,
+  DistributionAlreadyExists: 409,
+  DistributionNotDisabled: 409,
+  CNAMEAlreadyExists: 409,
+  ResourceInUse: 409,
+  StagingDistributionInUse: 409,
+  ContinuousDeploymentPolicyInUse: 409,
+  InvalidationBatchAlreadyExists: 409,
+  TooManyInvalidationsInProgress: 400,
+  BatchTooLarge: 413,
+  TooManyDistributions: 400,
+  TooManyFunctions: 400,
+  TooManyCachePolicies: 400,
+  TooManyOriginRequestPolicies: 400,
+  TooManyResponseHeadersPolicies: 400,
+  TooManyOriginAccessControls: 400,
+  TooManyPublicKeys: 400,
+  TooManyKeyGroups: 400,
+  TooManyPublicKeysInKeyGroup: 400,
+  TooManyContinuousDeploymentPolicies: 400,
+  TooManyTagKeys: 400,
+  InvalidFunctionAssociation: 400,
+  InvalidLambdaFunctionAssociation: 400,
+  InvalidTagging: 400,
+  InvalidOrigin: 400,
+  IllegalOriginAccessConfiguration: 400,
+  TrustedKeyGroupDoesNotExist: 400,
+  FunctionAlreadyExists: 409,
+  FunctionInUse: 409,
+  FunctionSizeLimitExceeded: 413,
+  TestFunctionFailed: 500,
+  UnsupportedOperation: 400,
+  CachePolicyAlreadyExists: 409,
+  OriginRequestPolicyAlreadyExists: 409,
+  ResponseHeadersPolicyAlreadyExists: 409,
+  OriginAccessControlAlreadyExists: 409,
+  PublicKeyAlreadyExists: 409,
+  KeyGroupAlreadyExists: 409,
+  ContinuousDeploymentPolicyAlreadyExists: 409,
+  EntityAlreadyExists: 409,
+  CachePolicyInUse: 409,
+  OriginRequestPolicyInUse: 409,
+  ResponseHeadersPolicyInUse: 409,
+  OriginAccessControlInUse: 409,
+  PublicKeyInUse: 409,
+  CannotDeleteEntityWhileInUse: 409,
+  CannotChangeImmutablePublicKeyFields: 400,
+  EntityLimitExceeded: 400,
+  EntitySizeLimitExceeded: 413,
+  TooLongCSPInResponseHeadersPolicy: 400,
+  // Signature checks (AWS's common codes; 403 as every AWS query/REST service answers them).
+  MissingAuthenticationToken: 403,
+  IncompleteSignature: 403,
+  InvalidClientTokenId: 403,
+  SignatureDoesNotMatch: 403,
+  RequestExpired: 403,
+  // Too large a request body for the admin port.
+  RequestEntityTooLarge: 413,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** A control-plane failure; the API router renders it as CloudFront's XML `ErrorResponse`. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = `ApiError [${code}]`;
+    this.status = API_ERRORS[code];
+  }
+  /** `Sender` for client faults, `Receiver` for server faults, as CloudFront's body says. */
+  get faultType(): 'Sender' | 'Receiver' {
+    return this.status >= 500 ? 'Receiver' : 'Sender';
+  }
+}
+
+/**
+ * The KeyValueStore data-plane API's errors (rest-json, reference/control-api.md §3): the
+ * code goes in `x-amzn-ErrorType`, the message in a JSON body.
+ */
+export const KVS_ERRORS = {
+  ValidationException: 400,
+  ServiceQuotaExceededException: 402,
+  AccessDeniedException: 403,
+  ResourceNotFoundException: 404,
+  ConflictException: 409,
+  InternalServerException: 500,
+} as const;
+
+export type KvsErrorCode = keyof typeof KVS_ERRORS;
+
+export class KvsApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: KvsErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = `KvsApiError [${code}]`;
+    this.status = KVS_ERRORS[code];
+  }
+}
