@@ -1,0 +1,112 @@
+/**
+ * CloudFront's REST-XML bodies (reference/control-api.md §1, §2.2, §2.3) ↔ the shapes the JS
+ * SDK uses for operation inputs and outputs, so handlers in control/api read and return what
+ * `@aws-sdk/client-cloudfront` sends and expects. Generic over the element tree; the few facts
+ * that depend on names live in list-items.ts (item elements) and scalars.ts (typed fields).
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ApiError } from '../../errors.js';
+import { itemElementOf } from './list-items.js';
+import { CDATA_KEY, MAX_DEPTH, type OrderedNode, readElement, TEXT_KEY } from './read-tree.js';
+import { writeScalar } from './scalars.js';
+import { escapeText } from './text.js';
+
+export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+
+const parser = new XMLParser({
+  preserveOrder: true, // keeps repeated item elements apart and in order
+  ignoreAttributes: true,
+  processEntities: false, // text.ts resolves the predefined entities; nothing else is expanded
+  htmlEntities: false,
+  parseTagValue: false, // scalars.ts types values by field name
+  trimValues: false, // `<Comment> a </Comment>` keeps its spaces
+  cdataPropName: CDATA_KEY,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: MAX_DEPTH,
+});
+
+// Outside comments and CDATA, `<!` can only start a DTD or one of its declarations.
+const DTD = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
+
+/**
+ * Parses a request body whose root element must be `root`; returns the SDK-shaped object (what the
+ * JS SDK's input type for that operation looks like: `{ Quantity: 2, Items: [...] }` lists, numbers
+ * as numbers, booleans as booleans, everything else strings).
+ */
+export function parseXmlBody(body: Buffer | string, root: string): Record<string, unknown> {
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw new ApiError('MissingBody', `The request body is empty; expected <${root}>.`);
+  const bare = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, '');
+  if (DTD.test(bare))
+    throw new ApiError('MalformedXML', `DTDs and entity declarations are not accepted; expected <${root}>.`);
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true)
+    throw new ApiError(
+      'MalformedXML',
+      `The XML you provided was not well-formed (line ${verdict.err.line}: ${verdict.err.msg}); expected <${root}>.`,
+    );
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(text) as OrderedNode[];
+  } catch (err) {
+    const deep = /nested/i.test(String(err));
+    const why = deep ? `nests deeper than ${MAX_DEPTH} levels` : 'was not well-formed';
+    throw new ApiError('MalformedXML', `The XML you provided ${why}; expected <${root}>.`, { cause: err });
+  }
+  const top = nodes.flatMap((n) => Object.keys(n).filter((k) => k !== TEXT_KEY && k !== ':@'));
+  if (top[0] !== root)
+    throw new ApiError('MalformedXML', `Expected <${root}> as the root element, got <${top[0]}>.`);
+  const value = readElement(root, nodes.find((n) => root in n)?.[root] as OrderedNode[], '', 1);
+  if (value === '') return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ApiError('MalformedXML', `<${root}> holds text; expected its fields as child elements.`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Serialises an SDK-shaped object as CloudFront's XML: declaration, `<root xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">`,
+ * lists as `<Items>` with each item under its fixed element name, Date values as ISO-8601 with ms, undefined fields omitted, text escaped.
+ */
+export function toXml(root: string, value: Record<string, unknown>): string {
+  checkName(root);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${CLOUDFRONT_XMLNS}">${fieldsXml(root, value)}</${root}>`;
+}
+
+/** CloudFront's error body (reference §2.3). */
+export function errorXml(
+  type: 'Sender' | 'Receiver',
+  code: string,
+  message: string,
+  requestId: string,
+): string {
+  return toXml('ErrorResponse', {
+    Error: { Type: type, Code: code, Message: message },
+    RequestId: requestId,
+  });
+}
+
+function fieldsXml(parent: string, fields: Record<string, unknown>): string {
+  let out = '';
+  for (const [name, value] of Object.entries(fields)) out += elementXml(name, value, parent);
+  return out;
+}
+
+function elementXml(name: string, value: unknown, parent: string): string {
+  if (value === undefined || value === null) return '';
+  checkName(name);
+  if (Array.isArray(value)) {
+    const item = itemElementOf(name, parent);
+    if (item === undefined)
+      throw new TypeError(`toXml: no item element name for the list <${parent}><${name}>`);
+    return `<${name}>${value.map((v) => elementXml(item, v, name)).join('')}</${name}>`;
+  }
+  if (typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array))
+    return `<${name}>${fieldsXml(name, value as Record<string, unknown>)}</${name}>`;
+  return `<${name}>${escapeText(writeScalar(name, value))}</${name}>`;
+}
+
+function checkName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name))
+    throw new TypeError(`toXml: "${name}" is not an element name`);
+}
