@@ -5,6 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { parseByteSize } from '../cache/size.js';
+import { adminCredentials, isLoopback } from '../control/admin-credentials.js';
 import { createEdge } from '../edge/create-edge.js';
 import { HTTP_ENGINES, type HttpEngine } from '../edge/server.js';
 import { UsageError } from '../errors.js';
@@ -32,11 +33,16 @@ export const SERVE_FLAGS: FlagTable = {
     help: 'HTTP/1.x parser of the viewer HTTP port: node (node:http) or edgefront (prototype on node:net)',
     default: 'node',
   },
-  'admin-port': { type: 'int', value: 'N', help: 'admin port: /healthz', default: '9000' },
+  'admin-port': {
+    type: 'int',
+    value: 'N',
+    help: 'control plane: CloudFront REST API, KeyValueStore API, /healthz',
+    default: '9000',
+  },
   'state-dir': {
     type: 'string',
     value: 'DIR',
-    help: 'persisted state (dev certificate)',
+    help: 'persisted state: resources created through the API, KVS data, disk cache, dev certificate',
     default: '.edgefront',
   },
   bucket: {
@@ -117,7 +123,15 @@ export async function runServe(argv: string[]): Promise<number> {
   if (!(HTTP_ENGINES as readonly string[]).includes(httpEngine)) {
     throw new UsageError(`edgefront serve: --http-engine takes node or edgefront, got "${httpEngine}"`);
   }
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  const credentials = await adminCredentials(configFiles);
+  if (credentials.length === 0 && !isLoopback(host)) {
+    throw new UsageError(
+      `edgefront serve: the admin API would listen on ${host} without credentials; set EDGEFRONT_ACCESS_KEY_ID and EDGEFRONT_SECRET_ACCESS_KEY (or Admin.Credentials in the config), or use a loopback --host`,
+    );
+  }
   const edge = await createEdge({
+    adminCredentials: credentials.length ? credentials : undefined,
     httpEngine: httpEngine as HttpEngine,
     cacheMemoryBytes,
     cacheDiskBytes,
@@ -127,11 +141,11 @@ export async function runServe(argv: string[]): Promise<number> {
     s3Endpoint: values['s3-endpoint'] as string | undefined,
     originOverrides: values['origin-override'] as Record<string, string> | undefined,
     pop: values.pop as string | undefined,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
+    host,
     port: (values.port as number | undefined) ?? 8080,
     httpsPort: values['https-port'] as number | undefined,
     adminPort: (values['admin-port'] as number | undefined) ?? 9000,
-    stateDir: values['state-dir'] as string | undefined,
+    stateDir: (values['state-dir'] as string | undefined) ?? '.edgefront',
   });
   for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
   const listening = await edge.listen();

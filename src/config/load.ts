@@ -9,7 +9,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { EdgeModel } from '../model/types.js';
 import { loadTemplate } from './cloudformation/template.js';
-import { Issues, isObj } from './issues.js';
+import { type Entry, Issues, isObj, type Obj } from './issues.js';
 import { loadNative } from './native.js';
 import { parseConfig } from './parse.js';
 import { emptyRaw, type LoadContext, type RawConfig } from './raw.js';
@@ -25,6 +25,21 @@ export interface LoadOptions {
   accountId?: string;
   region?: string;
   stackName?: string;
+  /** Resources kept by the control plane (src/control), laid over the config files. */
+  overlay?: ConfigOverlay;
+}
+
+/**
+ * A native config document of resources created or changed through the API. Its entries replace
+ * config-file entries with the same id (Id, or Name for functions and key value stores), and
+ * `deleted` hides config-file entries deleted through the API.
+ */
+export interface ConfigOverlay {
+  doc: Obj;
+  /** Named in issues, e.g. `.edgefront/control/state.json`. */
+  file: string;
+  baseDir: string;
+  deleted?: ReadonlySet<string>;
 }
 
 export interface LoadResult {
@@ -73,13 +88,43 @@ function addDocument(
   else loadNative(doc, file, baseDir, raw, issues);
 }
 
+/** The lists of RawConfig whose entries an overlay can replace or hide, by id. */
+const OVERLAID_LISTS = [
+  'distributions',
+  'cachePolicies',
+  'originRequestPolicies',
+  'responseHeadersPolicies',
+  'originAccessControls',
+  'continuousDeploymentPolicies',
+  'publicKeys',
+  'keyGroups',
+  'functions',
+  'keyValueStores',
+] as const satisfies readonly (keyof RawConfig)[];
+
+function addOverlay(overlay: ConfigOverlay, raw: RawConfig, issues: Issues): void {
+  const before = new Map(OVERLAID_LISTS.map((list) => [list, raw[list].length]));
+  loadNative(overlay.doc, overlay.file, overlay.baseDir, raw, issues);
+  for (const list of OVERLAID_LISTS) {
+    const entries = raw[list] as Entry<unknown>[];
+    const fromFiles = before.get(list) ?? 0;
+    const replaced = new Set(entries.slice(fromFiles).map((e) => e.id));
+    const kept = entries.filter(
+      (e, i) => i >= fromFiles || !(replaced.has(e.id) || overlay.deleted?.has(`${list}/${e.id}`)),
+    );
+    entries.splice(0, entries.length, ...kept);
+  }
+}
+
 /** Validates and resolves; throws ConfigError with every issue. */
 function finish(
   raw: RawConfig,
   ctx: LoadContext,
   issues: Issues,
   buckets: ReadonlyMap<string, string>,
+  overlay: ConfigOverlay | undefined,
 ): LoadResult {
+  if (overlay) addOverlay(overlay, raw, issues);
   const parsed = parseConfig(raw, issues);
   const registry = buildRegistry(raw, parsed, ctx.accountId, issues);
   validateDistributions(parsed.distributions, registry, issues);
@@ -103,7 +148,7 @@ export async function loadConfigFiles(files: string[], options: LoadOptions = {}
   const ctx = contextOf(options);
   const issues = new Issues();
   const raw = emptyRaw();
-  if (files.length === 0)
+  if (files.length === 0 && !options.overlay)
     issues.add('(command line)', [], 'no config file given', 'pass --config edgefront.yaml');
   for (const file of files) {
     let text: string;
@@ -117,7 +162,7 @@ export async function loadConfigFiles(files: string[], options: LoadOptions = {}
     issues.registerLines(file, lines);
     addDocument(value, file, dirname(resolvePath(file)), ctx, raw, issues);
   }
-  return finish(raw, ctx, issues, options.buckets ?? new Map());
+  return finish(raw, ctx, issues, options.buckets ?? new Map(), options.overlay);
 }
 
 export function loadConfigObject(
@@ -129,5 +174,5 @@ export function loadConfigObject(
   const raw = emptyRaw();
   const file = options.file ?? '<inline>';
   addDocument(doc, file, resolvePath(options.baseDir ?? '.'), ctx, raw, issues);
-  return finish(raw, ctx, issues, options.buckets ?? new Map());
+  return finish(raw, ctx, issues, options.buckets ?? new Map(), options.overlay);
 }

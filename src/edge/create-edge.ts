@@ -3,13 +3,18 @@
  * files, answer `edge.fetch()` in-process with no port, or `listen()` on real sockets;
  * `reload()` swaps the whole runtime atomically; the clock is injectable.
  */
-import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DiskStore } from '../cache/disk-store.js';
 import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
-import { loadConfigFiles, loadConfigObject } from '../config/load.js';
+import { type ConfigOverlay, loadConfigFiles, loadConfigObject } from '../config/load.js';
+import { createControlApi } from '../control/api/index.js';
+import { ControlPlane } from '../control/control-plane.js';
+import { overlayOf } from '../control/state.js';
+import { FileStateStore } from '../control/state-store.js';
 import { EdgeFunctionHost } from '../functions/edge-functions.js';
 import type { EdgeModel } from '../model/types.js';
 import { createOriginFetcher } from '../origin/index.js';
@@ -54,6 +59,13 @@ export interface EdgeOptions {
   cacheMemoryBytes?: number;
   /** `--cache-disk`: byte budget of the disk tier in `<stateDir>/cache` (default 0: off). */
   cacheDiskBytes?: number;
+  /**
+   * Keys the control API accepts (SigV4/SigV4A). Absent: requests are not verified, which
+   * `serve` allows only on a loopback address.
+   */
+  adminCredentials?: readonly { accessKeyId: string; secretAccessKey: string }[];
+  /** Account id in ARNs (default EDGEFRONT_ACCOUNT_ID or 123456789012). */
+  accountId?: string;
 }
 
 export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -73,6 +85,8 @@ export interface Edge {
   purge(request?: PurgeRequest): void;
   /** Config loader notes (skipped resources …). */
   readonly notes: readonly string[];
+  /** The control plane behind the admin port's CloudFront API. */
+  readonly controlPlane: ControlPlane;
 }
 
 export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
@@ -82,7 +96,14 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   const cliBuckets = new Map(
     Object.entries(options.buckets ?? {}).map(([name, dir]) => [name, resolve(dir)]),
   );
-  const loadOptions = { parameters: options.parameters, buckets: cliBuckets };
+  const accountId = options.accountId ?? process.env.EDGEFRONT_ACCOUNT_ID ?? '123456789012';
+  const loadOptions = { parameters: options.parameters, buckets: cliBuckets, accountId };
+  // Without a state directory the API still works; its state lives in a private temporary one.
+  const stateDir = options.stateDir
+    ? resolve(options.stateDir)
+    : join(tmpdir(), `edgefront-state-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const stateStore = new FileStateStore(stateDir);
+  let overlay: ConfigOverlay = overlayOf(await stateStore.load(), stateDir);
   let listening: Listening | undefined;
   // One cache for the edge's lifetime: reloads keep it warm (keys start with the distribution id).
   const disk = options.cacheDiskBytes
@@ -100,11 +121,15 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   const functionHost = new EdgeFunctionHost();
   const functionLog = options.functionLog ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function load(source: unknown): Promise<EdgeModel> {
+  async function load(source: unknown, withOverlay: ConfigOverlay): Promise<EdgeModel> {
     const result =
       source === undefined
-        ? await loadConfigFiles(options.configFiles ?? [], loadOptions)
-        : loadConfigObject(source, { ...loadOptions, baseDir: options.baseDir ?? process.cwd() });
+        ? await loadConfigFiles(options.configFiles ?? [], { ...loadOptions, overlay: withOverlay })
+        : loadConfigObject(source, {
+            ...loadOptions,
+            overlay: withOverlay,
+            baseDir: options.baseDir ?? process.cwd(),
+          });
     notes = [...result.notes, ...unbuiltFeatureNotes(result.model)];
     return result.model;
   }
@@ -134,7 +159,35 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     };
   }
 
-  let runtime = buildRuntime(await load(options.configFiles ? undefined : (options.config ?? {})));
+  const configSource = () => (options.configFiles ? undefined : (options.config ?? {}));
+  let runtime = buildRuntime(await load(configSource(), overlay));
+
+  async function swapIn(next: EdgeRuntime): Promise<void> {
+    const previous = runtime;
+    runtime = next; // atomic: requests already running keep the runtime they started with
+    await previous.fetcher.close();
+  }
+
+  const controlPlane = new ControlPlane(
+    stateStore,
+    {
+      async stage(nextOverlay) {
+        const next = buildRuntime(await load(configSource(), nextOverlay));
+        return async () => {
+          overlay = nextOverlay;
+          await swapIn(next);
+        };
+      },
+      model: () => runtime.model,
+      purge: (request) => cache.purge(request),
+      keyValueStore: (arn) => runtime.functions.keyValueStore(arn),
+      clock,
+      accountId,
+    },
+    await stateStore.load(),
+  );
+  await controlPlane.resumeInvalidations();
+  const adminApi = createControlApi(controlPlane, options.adminCredentials);
 
   const edge: Edge = {
     get model() {
@@ -144,6 +197,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       return notes;
     },
     cache,
+    controlPlane,
     purge: (request) => cache.purge(request),
     fetch: (input, init) => fetchInProcess(runtime, new Request(input, init)),
     async listen() {
@@ -160,6 +214,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
           adminPort: options.adminPort,
           tls,
           httpEngine: options.httpEngine,
+          adminApi,
         },
         () => runtime,
         () => true,
@@ -169,17 +224,15 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     },
     async reload(config) {
       // No argument: the same source again (the config files, re-read).
-      const source = config ?? (options.configFiles ? undefined : (options.config ?? {}));
-      const next = buildRuntime(await load(source));
-      const previous = runtime;
-      runtime = next; // atomic: requests already running keep the runtime they started with
-      await previous.fetcher.close();
+      const source = config ?? configSource();
+      await swapIn(buildRuntime(await load(source, overlay)));
     },
     async close() {
       await listening?.close();
       listening = undefined;
       await runtime.fetcher.close();
       await functionHost.close();
+      if (!options.stateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
   return edge;

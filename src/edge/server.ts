@@ -1,9 +1,14 @@
 /**
  * Listeners (DESIGN.md `edgefront serve`): viewer HTTP; viewer HTTPS with HTTP/1.1 and HTTP/2
- * negotiated by ALPN; the admin port (`/healthz` now, the control plane later).
+ * negotiated by ALPN; the admin port (`/healthz`, `/debug/cache`, the CloudFront and KeyValueStore APIs).
  * Requests read the current runtime at arrival, so a reload swaps configs atomically.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { debugCache } from '../cache/debug-cache.js';
@@ -23,6 +28,8 @@ export interface ListenOptions {
   tls?: { key: string; cert: string };
   /** `--http-engine`: who parses plain-HTTP viewer requests, node:http (default) or edgefront's own. */
   httpEngine?: HttpEngine;
+  /** The control plane's APIs (src/control/api-server.ts): everything on the admin port but /healthz and /debug/cache. */
+  adminApi?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export const HTTP_ENGINES = ['node', 'edgefront'] as const;
@@ -103,10 +110,12 @@ export async function startListeners(
           res.end(ready ? 'ok\n' : 'starting\n');
           return;
         }
+        if (options.adminApi) {
+          options.adminApi(req, res);
+          return;
+        }
         res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end(
-          'Not Found: the admin port serves /healthz and /debug/cache (the CloudFront API arrives with the control plane)\n',
-        );
+        res.end('Not Found: the admin port serves /healthz, /debug/cache and the CloudFront API\n');
       }),
     ) as Server;
     admin = await listen(adminServer, options.host, options.adminPort, 'http');

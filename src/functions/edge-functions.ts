@@ -21,6 +21,8 @@ export interface EdgeFunctions {
   lambdaFunction(arn: string): LambdaFunctionModel | undefined;
   /** Started on first use, so configs without Lambda@Edge never start a worker. */
   lambda(): LambdaRuntime;
+  /** The live store functions read, by ARN: the KVS data-plane API replaces its data in place. */
+  keyValueStore(arn: string): KeyValueStore | undefined;
 }
 
 /** Owns the Lambda runtime across reloads; `forModel` compiles one config's functions. */
@@ -43,6 +45,7 @@ export class EdgeFunctionHost {
     return {
       cloudFront: (arn) => compiled.get(arn),
       lambdaFunction: (arn) => model.lambdaFunctions.get(arn),
+      keyValueStore: (arn) => stores.get(arn),
       lambda: () => {
         if (this.#closed) throw new EdgeError('LambdaExecutionError', 'the edge is closing');
         this.#lambda ??= createLambdaRuntime();

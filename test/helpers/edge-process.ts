@@ -4,6 +4,9 @@
  * Stops only the process it started, by PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,6 +30,11 @@ export async function startEdgeProcess(
   // EDGEFRONT_TEST_HTTP_ENGINE=edgefront runs every black-box suite on the node:net engine.
   const engine = process.env.EDGEFRONT_TEST_HTTP_ENGINE;
   const engineArgs = engine && !args.includes('--http-engine') ? ['--http-engine', engine] : [];
+  // Each process gets its own state directory unless the test brings one: API state never leaks.
+  const ownStateDir = args.includes('--state-dir')
+    ? undefined
+    : mkdtempSync(join(tmpdir(), 'edgefront-test-state-'));
+  if (ownStateDir) engineArgs.push('--state-dir', ownStateDir);
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--port', '0', '--admin-port', '0', ...engineArgs, ...args],
@@ -78,7 +86,10 @@ export async function startEdgeProcess(
     stdout: () => out,
     stderr: () => err,
     url: (path) => new URL(path, http).href,
-    close: () => stop(child),
+    close: async () => {
+      await stop(child);
+      if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,0 +1,4 @@
+/** Functions (CreateFunction … TestFunction, DEVELOPMENT and LIVE stages): not built yet; the router answers UnsupportedOperation for their paths meanwhile. */
+import type { Route } from '../router.js';
+
+export const functionRoutes: Route[] = [];

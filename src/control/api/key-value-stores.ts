@@ -1,0 +1,4 @@
+/** Key value stores, control plane (XML): not built yet; the router answers UnsupportedOperation for their paths meanwhile. */
+import type { Route } from '../router.js';
+
+export const keyValueStoreRoutes: Route[] = [];

@@ -1,0 +1,4 @@
+/** Public keys and key groups: not built yet; the router answers UnsupportedOperation for their paths meanwhile. */
+import type { Route } from '../router.js';
+
+export const keyRoutes: Route[] = [];

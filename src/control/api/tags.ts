@@ -1,0 +1,4 @@
+/** Tags (TagResource, UntagResource, ListTagsForResource): not built yet; the router answers UnsupportedOperation for their paths meanwhile. */
+import type { Route } from '../router.js';
+
+export const tagRoutes: Route[] = [];

@@ -1,0 +1,47 @@
+/**
+ * A real `edgefront serve` with its admin API, and real AWS SDK clients pointed at it: the way a
+ * team's scripts, CDK or CI would talk to edgefront (only the endpoint changes).
+ */
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { type EdgeProcess, startEdgeProcess } from './edge-process.js';
+
+/** The keys every control-plane test signs with (given to serve through its environment). */
+export const TEST_CREDENTIALS = {
+  accessKeyId: 'AKIDEDGEFRONTTEST01',
+  secretAccessKey: 'edgefront/test/secret/key+0123456789abcd',
+};
+
+export interface ApiEdge {
+  edge: EdgeProcess;
+  cf: CloudFrontClient;
+  /** A client signing with other keys (for the signature tests). */
+  client(credentials: { accessKeyId: string; secretAccessKey: string }): CloudFrontClient;
+}
+
+export function cloudFrontClient(
+  admin: URL,
+  credentials: { accessKeyId: string; secretAccessKey: string } = TEST_CREDENTIALS,
+): CloudFrontClient {
+  return new CloudFrontClient({
+    endpoint: admin.href.replace(/\/$/, ''),
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+  });
+}
+
+export async function startApiEdge(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ApiEdge> {
+  const edge = await startEdgeProcess(args, {
+    cwd: options.cwd,
+    env: {
+      EDGEFRONT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      EDGEFRONT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      ...options.env,
+    },
+  });
+  const admin = edge.admin as URL;
+  return { edge, cf: cloudFrontClient(admin), client: (c) => cloudFrontClient(admin, c) };
+}
