@@ -98,13 +98,12 @@ export async function runServe(argv: string[]): Promise<number> {
       `edgefront serve: unexpected argument "${positional[0]}" (config files go after --config)`,
     );
   let configFiles = (values.config as string[] | undefined) ?? [];
+  if (configFiles.length === 0 && existsSync('edgefront.yaml')) configFiles = ['edgefront.yaml'];
   if (configFiles.length === 0) {
-    if (!existsSync('edgefront.yaml')) {
-      throw new UsageError(
-        'edgefront serve: no --config given and no edgefront.yaml here (try: edgefront serve --config examples/quickstart/edgefront.yaml)',
-      );
-    }
-    configFiles = ['edgefront.yaml'];
+    // Like an empty AWS account: distributions come from the control API (and --state-dir).
+    process.stderr.write(
+      'note: no --config given and no edgefront.yaml here: serving only what the control API creates (try: edgefront serve --config examples/quickstart/edgefront.yaml)\n',
+    );
   }
 
   const cacheMemory = values['cache-memory'] as string | undefined;
@@ -152,7 +151,7 @@ export async function runServe(argv: string[]): Promise<number> {
 
   const out: string[] = [];
   out.push(
-    `edgefront serving ${edge.model.distributions.length} distribution(s) from ${configFiles.join(', ')}`,
+    `edgefront serving ${edge.model.distributions.length} distribution(s) from ${configFiles.length ? configFiles.join(', ') : 'the control API state'}`,
   );
   for (const dist of edge.model.distributions) {
     const aliases = dist.DistributionConfig.Aliases;

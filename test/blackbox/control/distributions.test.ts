@@ -278,3 +278,22 @@ test('a request signed with the wrong secret is refused with SignatureDoesNotMat
   const unknown = api.client({ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' });
   await assert.rejects(unknown.send(new ListDistributionsCommand({})), { name: 'InvalidClientTokenId' });
 });
+
+test('serve with no config file starts empty, like a new account, and serves what the API creates', async (t) => {
+  const origin = await startOrigin((req, res) => res.end(`origin saw ${req.url}`));
+  const dir = await tempDir();
+  const api = await startApiEdge([], { cwd: dir.dir });
+  t.after(async () => {
+    await api.edge.close();
+    await origin.close();
+    await dir.remove();
+  });
+  assert.match(api.edge.stderr(), /no --config given/);
+  const empty = await api.cf.send(new ListDistributionsCommand({}));
+  assert.equal(empty.DistributionList?.Quantity, 0);
+  const created = await api.cf.send(
+    new CreateDistributionCommand({ DistributionConfig: apiDistributionConfig(origin.port, 'first') }),
+  );
+  const res = await viewerGet(api.edge.http.href, created.Distribution?.DomainName as string, '/new');
+  assert.equal(res.text, 'origin saw /new');
+});
