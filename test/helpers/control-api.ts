@@ -2,7 +2,7 @@
  * A real `edgefront serve` with its admin API, and real AWS SDK clients pointed at it: the way a
  * team's scripts, CDK or CI would talk to edgefront (only the endpoint changes).
  */
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudFrontClient, type DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { type EdgeProcess, startEdgeProcess } from './edge-process.js';
 
 /** The keys every control-plane test signs with (given to serve through its environment). */
@@ -44,4 +44,33 @@ export async function startApiEdge(
   });
   const admin = edge.admin as URL;
   return { edge, cf: cloudFrontClient(admin), client: (c) => cloudFrontClient(admin, c) };
+}
+
+/** An SDK-shaped DistributionConfig over a loopback origin. */
+export function apiDistributionConfig(
+  originPort: number,
+  callerReference: string,
+  extra: Partial<DistributionConfig> = {},
+): DistributionConfig {
+  return {
+    CallerReference: callerReference,
+    Comment: 'made through the API',
+    Enabled: true,
+    Origins: {
+      Quantity: 1,
+      Items: [
+        {
+          Id: 'app',
+          DomainName: '127.0.0.1',
+          CustomOriginConfig: { HTTPPort: originPort, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' },
+        },
+      ],
+    },
+    DefaultCacheBehavior: {
+      TargetOriginId: 'app',
+      ViewerProtocolPolicy: 'allow-all',
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // CachingDisabled
+    },
+    ...extra,
+  };
 }

@@ -9,45 +9,15 @@ import {
   CreateDistributionCommand,
   CreateDistributionWithTagsCommand,
   DeleteDistributionCommand,
-  type DistributionConfig,
   GetDistributionCommand,
   GetDistributionConfigCommand,
   ListDistributionsCommand,
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
-import { startApiEdge } from '../../helpers/control-api.js';
+import { apiDistributionConfig, startApiEdge } from '../../helpers/control-api.js';
 import { httpRequest } from '../../helpers/http.js';
 import { startOrigin } from '../../helpers/origin.js';
-
-/** An SDK-shaped DistributionConfig over a loopback origin. */
-export function apiDistributionConfig(
-  originPort: number,
-  callerReference: string,
-  extra: Partial<DistributionConfig> = {},
-): DistributionConfig {
-  return {
-    CallerReference: callerReference,
-    Comment: 'made through the API',
-    Enabled: true,
-    Origins: {
-      Quantity: 1,
-      Items: [
-        {
-          Id: 'app',
-          DomainName: '127.0.0.1',
-          CustomOriginConfig: { HTTPPort: originPort, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' },
-        },
-      ],
-    },
-    DefaultCacheBehavior: {
-      TargetOriginId: 'app',
-      ViewerProtocolPolicy: 'allow-all',
-      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // CachingDisabled
-    },
-    ...extra,
-  };
-}
 
 async function setup(t: { after(fn: () => unknown): void }) {
   const origin = await startOrigin((req, res) => {
