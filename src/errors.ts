@@ -243,6 +243,15 @@ export const API_ERRORS = {
   RequestEntityTooLarge: 413,
   ServiceUnavailable: 503,
   InternalError: 500,
+  // Policy bodies over CloudFront's per-policy limits (10 names per list, 10 custom or removed headers).
+  TooManyHeadersInCachePolicy: 400,
+  TooManyCookiesInCachePolicy: 400,
+  TooManyQueryStringsInCachePolicy: 400,
+  TooManyHeadersInOriginRequestPolicy: 400,
+  TooManyCookiesInOriginRequestPolicy: 400,
+  TooManyQueryStringsInOriginRequestPolicy: 400,
+  TooManyCustomHeadersInResponseHeadersPolicy: 400,
+  TooManyRemoveHeadersInResponseHeadersPolicy: 400,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
