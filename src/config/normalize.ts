@@ -143,3 +143,16 @@ export function normalizePolicyLists(input: unknown): unknown {
     p.ParametersInCacheKeyAndForwardedToOrigin = fix(p.ParametersInCacheKeyAndForwardedToOrigin);
   return p;
 }
+
+/**
+ * Continuous deployment policies: the API's `StagingDistributionDnsNames: { Quantity, Items }`
+ * → CloudFormation's list. TrafficConfig has the same shape in both. Public keys and key groups
+ * need no step: their API shapes are CloudFormation's (KeyGroupConfig.Items is a bare id list).
+ */
+export function normalizeContinuousDeploymentPolicyConfig(input: unknown): unknown {
+  if (!isObj(input)) return input;
+  const p: Obj = { ...input };
+  if ('StagingDistributionDnsNames' in p)
+    p.StagingDistributionDnsNames = unwrap(p.StagingDistributionDnsNames);
+  return p;
+}

@@ -12,7 +12,11 @@ import type {
   ResponseHeadersPolicyConfig,
 } from '../model/cloudfront.js';
 import { type Entry, type Issues, isObj, type Obj } from './issues.js';
-import { normalizeDistributionConfig, normalizePolicyLists } from './normalize.js';
+import {
+  normalizeContinuousDeploymentPolicyConfig,
+  normalizeDistributionConfig,
+  normalizePolicyLists,
+} from './normalize.js';
 import type { RawConfig } from './raw.js';
 import { parseWith } from './schema/common.js';
 import { distributionConfig } from './schema/distribution.js';
@@ -80,16 +84,19 @@ function direct<T>(entries: Entry<unknown>[], schema: z.ZodType, issues: Issues)
 }
 
 export function parseConfig(raw: RawConfig, issues: Issues): ParsedConfig {
-  for (const [list, key, schema] of [
-    [
-      raw.continuousDeploymentPolicies,
-      'ContinuousDeploymentPolicyConfig',
-      policies.continuousDeploymentPolicyConfig,
-    ],
-    [raw.originAccessIdentities, 'CloudFrontOriginAccessIdentityConfig', policies.originAccessIdentityConfig],
-  ] as const) {
-    wrapped(list, key, schema, issues);
-  }
+  wrapped(
+    raw.continuousDeploymentPolicies,
+    'ContinuousDeploymentPolicyConfig',
+    policies.continuousDeploymentPolicyConfig,
+    issues,
+    normalizeContinuousDeploymentPolicyConfig,
+  );
+  wrapped(
+    raw.originAccessIdentities,
+    'CloudFrontOriginAccessIdentityConfig',
+    policies.originAccessIdentityConfig,
+    issues,
+  );
   return {
     distributions: wrapped(
       raw.distributions,

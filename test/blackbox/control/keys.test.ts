@@ -1,0 +1,357 @@
+/**
+ * Public keys and key groups through the real `@aws-sdk/client-cloudfront` against `edgefront
+ * serve`: created, read, changed, listed and deleted as CloudFront does, persisted in --state-dir,
+ * and every refusal with CloudFront's error code and the state left unchanged.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import {
+  type CloudFrontClient,
+  CreateKeyGroupCommand,
+  CreatePublicKeyCommand,
+  DeleteKeyGroupCommand,
+  DeletePublicKeyCommand,
+  GetDistributionCommand,
+  GetDistributionConfigCommand,
+  GetKeyGroupCommand,
+  GetKeyGroupConfigCommand,
+  GetPublicKeyCommand,
+  GetPublicKeyConfigCommand,
+  ListKeyGroupsCommand,
+  ListPublicKeysCommand,
+  type PublicKeyConfig,
+  UpdateDistributionCommand,
+  UpdateKeyGroupCommand,
+  UpdatePublicKeyCommand,
+} from '@aws-sdk/client-cloudfront';
+import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
+import { startApiEdge } from '../../helpers/control-api.js';
+
+const pem = (type: 'rsa' | 'ec', options: object) =>
+  generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).publicKey.export({
+    type: 'spki',
+    format: 'pem',
+  }) as string;
+const RSA_2048 = pem('rsa', { modulusLength: 2048 });
+const OTHER_RSA_2048 = pem('rsa', { modulusLength: 2048 });
+const EC_P256 = pem('ec', { namedCurve: 'prime256v1' });
+/** The file key's Id: config-file keys are not listed, but a key group may name them. */
+const FILE_KEY_ID = 'KFILEKEY000001';
+
+async function setup(t: TestContext) {
+  const dir = await tempDir();
+  const config = await writeYaml(dir.dir, 'edgefront.yaml', {
+    ...simpleConfig(8080),
+    PublicKeys: [{ Id: FILE_KEY_ID, PublicKeyConfig: { Name: 'from-file', EncodedKey: RSA_2048 } }],
+  });
+  const serve = ['--config', config, '--state-dir', join(dir.dir, 'state')];
+  const api = await startApiEdge(serve);
+  t.after(() => api.edge.close().then(dir.remove));
+  return { api, serve };
+}
+
+function keyConfig(ref: string, extra: Partial<PublicKeyConfig> = {}): PublicKeyConfig {
+  return {
+    CallerReference: ref,
+    Name: `key-${ref}`,
+    EncodedKey: RSA_2048,
+    Comment: 'signs /private',
+    ...extra,
+  };
+}
+
+async function createKey(cf: CloudFrontClient, ref: string) {
+  const created = await cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig(ref) }));
+  return { id: created.PublicKey?.Id as string, etag: created.ETag as string };
+}
+
+async function createGroup(cf: CloudFrontClient, name: string, items: string[]) {
+  const created = await cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: name, Items: items } }));
+  return { id: created.KeyGroup?.Id as string, etag: created.ETag as string };
+}
+
+const keyCount = async (cf: CloudFrontClient) =>
+  (await cf.send(new ListPublicKeysCommand({}))).PublicKeyList?.Quantity;
+const groupCount = async (cf: CloudFrontClient) =>
+  (await cf.send(new ListKeyGroupsCommand({}))).KeyGroupList?.Quantity;
+
+test('CreatePublicKey answers 201 with a K… id, Location and ETag; Get, GetConfig and List read it back', async (t) => {
+  const { api } = await setup(t);
+  assert.equal(await keyCount(api.cf), 0);
+  const created = await api.cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig('k1') }));
+  const key = created.PublicKey;
+  assert.match(key?.Id ?? '', /^K[A-Z0-9]{13}$/);
+  assert.ok(created.Location?.endsWith(`/2020-05-31/public-key/${key?.Id}`));
+  assert.match(created.ETag ?? '', /^E[A-Z0-9]{13}$/);
+  assert.ok(key?.CreatedTime instanceof Date);
+  assert.equal(key?.PublicKeyConfig?.EncodedKey, RSA_2048);
+  const got = await api.cf.send(new GetPublicKeyCommand({ Id: key?.Id }));
+  assert.equal(got.ETag, created.ETag);
+  assert.deepEqual(got.PublicKey, key);
+  const config = await api.cf.send(new GetPublicKeyConfigCommand({ Id: key?.Id }));
+  assert.equal(config.ETag, created.ETag);
+  assert.deepEqual(config.PublicKeyConfig, keyConfig('k1'));
+  const list = await api.cf.send(new ListPublicKeysCommand({}));
+  assert.equal(list.PublicKeyList?.Quantity, 1);
+  assert.deepEqual(list.PublicKeyList?.Items?.[0], {
+    Id: key?.Id,
+    Name: 'key-k1',
+    CreatedTime: key?.CreatedTime,
+    EncodedKey: RSA_2048,
+    Comment: 'signs /private',
+  });
+});
+
+test('an ECDSA P-256 public key is accepted, as CloudFront takes them for signed URLs', async (t) => {
+  const { api } = await setup(t);
+  const created = await api.cf.send(
+    new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig('ec', { EncodedKey: EC_P256 }) }),
+  );
+  assert.equal(created.PublicKey?.PublicKeyConfig?.EncodedKey, EC_P256);
+});
+
+test('a key that is not a PEM RSA 2048 or P-256 public key is InvalidArgument; a reused CallerReference or Name PublicKeyAlreadyExists', async (t) => {
+  const { api } = await setup(t);
+  await createKey(api.cf, 'first');
+  const privatePem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string;
+  const refused: [string, Partial<PublicKeyConfig>][] = [
+    ['not PEM', { EncodedKey: 'not a key' }],
+    [
+      'garbage inside the PEM armour',
+      { EncodedKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' },
+    ],
+    ['a private key', { EncodedKey: privatePem }],
+    ['RSA 1024', { EncodedKey: pem('rsa', { modulusLength: 1024 }) }],
+    ['P-384', { EncodedKey: pem('ec', { namedCurve: 'secp384r1' }) }],
+    ['no Name', { Name: '' }],
+    ['a long comment', { Comment: 'x'.repeat(129) }],
+  ];
+  for (const [why, extra] of refused) {
+    await assert.rejects(
+      api.cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig(`bad-${why}`, extra) })),
+      { name: 'InvalidArgument' },
+      why,
+    );
+  }
+  await assert.rejects(
+    api.cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig('first', { Name: 'other' }) })),
+    { name: 'PublicKeyAlreadyExists' },
+  );
+  await assert.rejects(
+    api.cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig('second', { Name: 'key-first' }) })),
+    { name: 'PublicKeyAlreadyExists' },
+  );
+  // A config-file key's name is taken too.
+  await assert.rejects(
+    api.cf.send(new CreatePublicKeyCommand({ PublicKeyConfig: keyConfig('third', { Name: 'from-file' }) })),
+    { name: 'PublicKeyAlreadyExists' },
+  );
+  assert.equal(await keyCount(api.cf), 1);
+});
+
+test('UpdatePublicKey needs the current ETag and changes only the Comment: the key, Name and CallerReference are immutable', async (t) => {
+  const { api } = await setup(t);
+  const { id, etag } = await createKey(api.cf, 'u');
+  const before = await api.cf.send(new GetPublicKeyCommand({ Id: id }));
+  const changed = keyConfig('u', { Comment: 'rotated next month' });
+  await assert.rejects(api.cf.send(new UpdatePublicKeyCommand({ Id: id, PublicKeyConfig: changed })), {
+    name: 'InvalidIfMatchVersion',
+  });
+  await assert.rejects(
+    api.cf.send(new UpdatePublicKeyCommand({ Id: id, PublicKeyConfig: changed, IfMatch: 'ESTALEETAG00000' })),
+    { name: 'PreconditionFailed' },
+  );
+  for (const immutable of [
+    { EncodedKey: OTHER_RSA_2048 },
+    { Name: 'renamed' },
+    { CallerReference: 'other' },
+  ]) {
+    await assert.rejects(
+      api.cf.send(
+        new UpdatePublicKeyCommand({ Id: id, PublicKeyConfig: keyConfig('u', immutable), IfMatch: etag }),
+      ),
+      { name: 'CannotChangeImmutablePublicKeyFields' },
+    );
+  }
+  const after = await api.cf.send(new GetPublicKeyCommand({ Id: id }));
+  assert.deepEqual([after.ETag, after.PublicKey], [before.ETag, before.PublicKey]);
+  const updated = await api.cf.send(
+    new UpdatePublicKeyCommand({ Id: id, PublicKeyConfig: changed, IfMatch: etag }),
+  );
+  assert.notEqual(updated.ETag, etag);
+  assert.equal(updated.PublicKey?.PublicKeyConfig?.Comment, 'rotated next month');
+  assert.deepEqual(updated.PublicKey?.CreatedTime, before.PublicKey?.CreatedTime);
+  await assert.rejects(
+    api.cf.send(
+      new UpdatePublicKeyCommand({ Id: 'KNOSUCHKEY0000', PublicKeyConfig: changed, IfMatch: etag }),
+    ),
+    { name: 'NoSuchPublicKey' },
+  );
+});
+
+test('key groups: Create (a UUID id), Get, GetConfig, List and Update with the ETag; a config-file key may be named', async (t) => {
+  const { api } = await setup(t);
+  const a = await createKey(api.cf, 'a');
+  const created = await api.cf.send(
+    new CreateKeyGroupCommand({
+      KeyGroupConfig: { Name: 'signers', Items: [a.id, FILE_KEY_ID], Comment: 'prod' },
+    }),
+  );
+  const id = created.KeyGroup?.Id as string;
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.ok(created.Location?.endsWith(`/2020-05-31/key-group/${id}`));
+  assert.deepEqual(created.KeyGroup?.KeyGroupConfig, {
+    Name: 'signers',
+    Items: [a.id, FILE_KEY_ID],
+    Comment: 'prod',
+  });
+  const got = await api.cf.send(new GetKeyGroupCommand({ Id: id }));
+  assert.equal(got.ETag, created.ETag);
+  assert.deepEqual(got.KeyGroup, created.KeyGroup);
+  const config = await api.cf.send(new GetKeyGroupConfigCommand({ Id: id }));
+  assert.deepEqual(config.KeyGroupConfig, created.KeyGroup?.KeyGroupConfig);
+  const list = await api.cf.send(new ListKeyGroupsCommand({}));
+  assert.deepEqual(
+    list.KeyGroupList?.Items?.map((s) => s.KeyGroup?.Id),
+    [id],
+  );
+
+  const next = { Name: 'signers', Items: [a.id] };
+  await assert.rejects(api.cf.send(new UpdateKeyGroupCommand({ Id: id, KeyGroupConfig: next })), {
+    name: 'InvalidIfMatchVersion',
+  });
+  await assert.rejects(
+    api.cf.send(new UpdateKeyGroupCommand({ Id: id, KeyGroupConfig: next, IfMatch: 'ESTALEETAG00000' })),
+    { name: 'PreconditionFailed' },
+  );
+  const updated = await api.cf.send(
+    new UpdateKeyGroupCommand({ Id: id, KeyGroupConfig: next, IfMatch: created.ETag }),
+  );
+  assert.notEqual(updated.ETag, created.ETag);
+  assert.deepEqual(updated.KeyGroup?.KeyGroupConfig?.Items, [a.id]);
+  await assert.rejects(api.cf.send(new GetKeyGroupCommand({ Id: 'no-such-group' })), {
+    name: 'NoSuchResource',
+  });
+});
+
+test('key group refusals: NoSuchPublicKey, TooManyPublicKeysInKeyGroup, KeyGroupAlreadyExists, TooManyKeyGroups; nothing changes', async (t) => {
+  const { api } = await setup(t);
+  const a = await createKey(api.cf, 'a');
+  const group = await createGroup(api.cf, 'taken', [a.id]);
+  await assert.rejects(
+    api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'g', Items: ['KNOSUCHKEY0000'] } })),
+    { name: 'NoSuchPublicKey' },
+  );
+  await assert.rejects(
+    api.cf.send(
+      new UpdateKeyGroupCommand({
+        Id: group.id,
+        IfMatch: group.etag,
+        KeyGroupConfig: { Name: 'taken', Items: [a.id, 'KNOSUCHKEY0000'] },
+      }),
+    ),
+    { name: 'NoSuchPublicKey' },
+  );
+  const six = ['K1', 'K2', 'K3', 'K4', 'K5', 'K6'];
+  await assert.rejects(
+    api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'g', Items: six } })),
+    {
+      name: 'TooManyPublicKeysInKeyGroup',
+    },
+  );
+  await assert.rejects(api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'g', Items: [] } })), {
+    name: 'InvalidArgument',
+  });
+  await assert.rejects(
+    api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'taken', Items: [a.id] } })),
+    {
+      name: 'KeyGroupAlreadyExists',
+    },
+  );
+  assert.deepEqual((await api.cf.send(new GetKeyGroupCommand({ Id: group.id }))).ETag, group.etag);
+  for (let i = 2; i <= 10; i++) await createGroup(api.cf, `group-${i}`, [a.id]);
+  await assert.rejects(
+    api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'eleven', Items: [a.id] } })),
+    {
+      name: 'TooManyKeyGroups',
+    },
+  );
+  assert.equal(await groupCount(api.cf), 10);
+  const page = await api.cf.send(new ListKeyGroupsCommand({ MaxItems: 4 }));
+  assert.equal(page.KeyGroupList?.Quantity, 4);
+  const rest = await api.cf.send(new ListKeyGroupsCommand({ Marker: page.KeyGroupList?.NextMarker }));
+  assert.equal(rest.KeyGroupList?.Quantity, 6);
+  assert.equal(rest.KeyGroupList?.NextMarker, undefined);
+});
+
+test('a key in a group is PublicKeyInUse; a group a distribution trusts is ResourceInUse; once free both delete', async (t) => {
+  const { api } = await setup(t);
+  const key = await createKey(api.cf, 'used');
+  const group = await createGroup(api.cf, 'trusted', [key.id]);
+  const dist = await api.cf.send(new GetDistributionConfigCommand({ Id: 'E1TEST' }));
+  const config = dist.DistributionConfig!;
+  const behavior = config.DefaultCacheBehavior!;
+  const trusting = await api.cf.send(
+    new UpdateDistributionCommand({
+      Id: 'E1TEST',
+      IfMatch: dist.ETag,
+      DistributionConfig: {
+        ...config,
+        DefaultCacheBehavior: {
+          ...behavior,
+          TrustedKeyGroups: { Enabled: true, Quantity: 1, Items: [group.id] },
+        },
+      },
+    }),
+  );
+  const active = (await api.cf.send(new GetDistributionCommand({ Id: 'E1TEST' }))).Distribution
+    ?.ActiveTrustedKeyGroups;
+  assert.deepEqual(active?.Items?.[0], {
+    KeyGroupId: group.id,
+    KeyPairIds: { Quantity: 1, Items: [key.id] },
+  });
+
+  await assert.rejects(api.cf.send(new DeletePublicKeyCommand({ Id: key.id, IfMatch: key.etag })), {
+    name: 'PublicKeyInUse',
+  });
+  await assert.rejects(api.cf.send(new DeleteKeyGroupCommand({ Id: group.id })), {
+    name: 'InvalidIfMatchVersion',
+  });
+  await assert.rejects(api.cf.send(new DeleteKeyGroupCommand({ Id: group.id, IfMatch: 'ESTALEETAG00000' })), {
+    name: 'PreconditionFailed',
+  });
+  await assert.rejects(api.cf.send(new DeleteKeyGroupCommand({ Id: group.id, IfMatch: group.etag })), {
+    name: 'ResourceInUse',
+  });
+  assert.equal(await groupCount(api.cf), 1);
+  assert.equal(await keyCount(api.cf), 1);
+
+  await api.cf.send(
+    new UpdateDistributionCommand({ Id: 'E1TEST', IfMatch: trusting.ETag, DistributionConfig: config }),
+  );
+  await api.cf.send(new DeleteKeyGroupCommand({ Id: group.id, IfMatch: group.etag }));
+  await api.cf.send(new DeletePublicKeyCommand({ Id: key.id, IfMatch: key.etag }));
+  await assert.rejects(api.cf.send(new GetKeyGroupCommand({ Id: group.id })), { name: 'NoSuchResource' });
+  await assert.rejects(api.cf.send(new GetPublicKeyCommand({ Id: key.id })), { name: 'NoSuchPublicKey' });
+  await assert.rejects(api.cf.send(new DeletePublicKeyCommand({ Id: key.id, IfMatch: key.etag })), {
+    name: 'NoSuchPublicKey',
+  });
+});
+
+test('public keys and key groups survive a restart with the same --state-dir, ETags unchanged', async (t) => {
+  const { api, serve } = await setup(t);
+  const key = await createKey(api.cf, 'kept');
+  const group = await createGroup(api.cf, 'kept', [key.id, FILE_KEY_ID]);
+  await api.edge.close();
+  const again = await startApiEdge(serve);
+  t.after(() => again.edge.close());
+  assert.equal((await again.cf.send(new GetPublicKeyCommand({ Id: key.id }))).ETag, key.etag);
+  const got = await again.cf.send(new GetKeyGroupCommand({ Id: group.id }));
+  assert.equal(got.ETag, group.etag);
+  assert.deepEqual(got.KeyGroup?.KeyGroupConfig?.Items, [key.id, FILE_KEY_ID]);
+});
