@@ -12,6 +12,7 @@ const runServe: Run = async (argv) => (await import('./serve.js')).runServe(argv
 const runValidateCommand: Run = async (argv) =>
   (await import('./validate-command.js')).runValidateCommand(argv);
 const runFunctionsTest: Run = async (argv) => (await import('./functions-test.js')).runFunctionsTest(argv);
+const runInvalidate: Run = async (argv) => (await import('./invalidate.js')).runInvalidate(argv);
 
 const COMMANDS: Record<string, { run: Run; summary: string }> = {
   serve: { run: runServe, summary: 'serve distributions from a config or CloudFormation template' },
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, { run: Run; summary: string }> = {
   functions: {
     run: runFunctions,
     summary: 'edge functions: test FILE --event EVENT.json (TestFunction locally)',
+  },
+  invalidate: {
+    run: runInvalidate,
+    summary: 'invalidate cached paths through the control API and wait until Completed',
   },
 };
 

@@ -140,3 +140,27 @@ export function pageOf<T>(
 export function apiList<T>(items: readonly T[]): { Quantity: number; Items?: T[] } {
   return items.length ? { Quantity: items.length, Items: [...items] } : { Quantity: 0 };
 }
+
+/**
+ * The list answer of the newer resource kinds (functions, key value stores …): the page after
+ * `Marker`, `NextMarker` while more remain, `MaxItems` and `{ Quantity, Items }`, with no
+ * `Marker` or `IsTruncated` (reference/control-api.md §1 "Pagination").
+ */
+export function nextMarkerList<T>(
+  root: string,
+  items: readonly T[],
+  key: (item: T) => string,
+  query: URLSearchParams,
+  render: (item: T) => unknown,
+): ApiResponse {
+  const { page, nextMarker, maxItems } = pageOf(items, key, query);
+  return {
+    status: 200,
+    root,
+    body: {
+      ...(nextMarker ? { NextMarker: nextMarker } : {}),
+      MaxItems: maxItems,
+      ...apiList(page.map(render)),
+    },
+  };
+}

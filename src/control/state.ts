@@ -46,14 +46,22 @@ export interface StoredFunction {
   version: number;
 }
 
+/**
+ * A key value store's metadata (the control plane's `KeyValueStore`). Its keys and values live
+ * beside the state in `kvsDataFile(dir, Id)`, in CloudFront's import format plus the data's own
+ * ETag (kvs-stores.ts), so a write changes data and ETag in one atomic file write.
+ */
 export interface StoredKeyValueStore {
   Id: string;
   Name: string;
   Comment: string;
+  /** The control-plane ETag (Describe/Update/Delete); the data plane's ETag is the data file's. */
   ETag: string;
   Created: string;
   LastModifiedTime: string;
   version: number;
+  /** Came from a config file (changed through an API since): deleting it leaves a tombstone. */
+  fromConfigFile?: boolean;
 }
 
 /** Keys of ControlState that hold StoredResource maps, by id. */

@@ -105,14 +105,18 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Runs `edgefront ARGS…` to completion (bounded) and returns its exit code and output. */
+/**
+ * Runs `edgefront ARGS…` to completion (bounded) and returns its exit code and output. `env` is
+ * laid over this process's environment; a variable set to undefined is left out.
+ */
 export function runCli(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
