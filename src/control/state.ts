@@ -31,12 +31,15 @@ export interface StoredInvalidation {
 export interface FunctionStage {
   /** SDK-shaped FunctionConfig: { Comment, Runtime, KeyValueStoreAssociations? }. */
   Config: Obj;
+  /** The source text (the API's FunctionCode, base64-decoded). */
   Code: string;
   LastModifiedTime: string;
 }
 
+/** A CloudFront Function: both stages, each with its own ETag (CloudFront versions them apart). */
 export interface StoredFunction {
   Name: string;
+  /** ETag of the DEVELOPMENT stage: Update, Publish and Delete take it. */
   ETag: string;
   CreatedTime: string;
   development: FunctionStage;
@@ -147,6 +150,13 @@ export function kvsDataFile(stateDir: string, id: string): string {
   return join(stateDir, 'control', 'kvs', `${id}.json`);
 }
 
+/** An SDK-shaped FunctionConfig in the config format's shape: associations as a plain list. */
+function functionConfigOf(config: Obj): Obj {
+  const { KeyValueStoreAssociations: associations, ...rest } = config;
+  const items = (associations as { Items?: unknown[] } | undefined)?.Items ?? [];
+  return { ...rest, KeyValueStoreAssociations: items };
+}
+
 /** The state as a native config document laid over the config files (config/load.ts). */
 export function overlayOf(state: ControlState, stateDir: string): ConfigOverlay {
   const list = (resources: Record<string, StoredResource>, configKey: string) =>
@@ -155,7 +165,7 @@ export function overlayOf(state: ControlState, stateDir: string): ConfigOverlay 
     const stage = f.live ?? f.development;
     return {
       Name: f.Name,
-      FunctionConfig: stage.Config,
+      FunctionConfig: functionConfigOf(stage.Config),
       FunctionCode: stage.Code,
       Stage: f.live ? 'LIVE' : 'DEVELOPMENT',
     };
