@@ -253,7 +253,8 @@ async function deleteDistribution(cp: ControlPlane, req: ApiRequest): Promise<Ap
       );
     }
     delete draft.distributions[id];
-    if (current.fromFile) draft.deleted.push(`distributions/${id}`);
+    // A config file may still declare it (even once the API changed it): the tombstone hides it.
+    if (!draft.deleted.includes(`distributions/${id}`)) draft.deleted.push(`distributions/${id}`);
     delete draft.invalidations[id];
     delete draft.tags[distributionArn(cp, id)];
   });

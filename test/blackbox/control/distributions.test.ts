@@ -267,3 +267,27 @@ test('serve with no config file starts empty, like a new account, and serves wha
   const res = await viewerGet(api.edge.http.href, created.Distribution?.DomainName as string, '/new');
   assert.equal(res.text, 'origin saw /new');
 });
+
+test('a config-file distribution changed and then deleted through the API stays deleted after a restart', async (t) => {
+  const { api, config, state } = await setup(t);
+  const current = await api.cf.send(new GetDistributionConfigCommand({ Id: 'E1TEST' }));
+  const disabled = await api.cf.send(
+    new UpdateDistributionCommand({
+      Id: 'E1TEST',
+      IfMatch: current.ETag,
+      DistributionConfig: {
+        ...current.DistributionConfig,
+        Enabled: false,
+      } as typeof current.DistributionConfig,
+    }),
+  );
+  await api.cf.send(new DeleteDistributionCommand({ Id: 'E1TEST', IfMatch: disabled.ETag }));
+  await api.edge.close();
+  const again = await startApiEdge(['--config', config, '--state-dir', state]);
+  t.after(() => again.edge.close());
+  await assert.rejects(again.cf.send(new GetDistributionCommand({ Id: 'E1TEST' })), {
+    name: 'NoSuchDistribution',
+  });
+  const list = await again.cf.send(new ListDistributionsCommand({}));
+  assert.equal(list.DistributionList?.Quantity, 0);
+});
