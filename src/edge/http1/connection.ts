@@ -5,9 +5,10 @@
  * Requests are answered one at a time in arrival order, so pipelining needs no queue: the next
  * request is parsed once the previous response is written. A Buffer body goes out as one
  * cork / write(head, latin1) / write(body) / uncork, which is why this engine exists
- * (src/edge/README.md, "HTTP/1 engine").
+ * (src/edge/README.md, "HTTP/1 engine"). What the connection waits on from the viewer (the
+ * next request, the rest of a head, more body) is timed by one timer per connection
+ * (timeouts.ts); a request waiting on the origin is not.
  */
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { EdgeResponse, EdgeRuntime, ViewerRequest } from '../exchange.js';
@@ -17,25 +18,17 @@ import { destroyBody } from '../phases/origin-response.js';
 import { clientErrorResponse, MAX_REQUEST_HEADER_BYTES } from '../server.js';
 import { CHUNKED, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
 import { RequestBody } from './request-body.js';
+import { appendHeader, statusLine, utcDate } from './response-head.js';
+import { ConnectionTimer, type Http1Settings, REQUEST_TIMEOUT_RESPONSE, Wait } from './timeouts.js';
 
-/** Idle keep-alive timeout, as the node:http listener's keepAliveTimeout (server.ts). */
-const KEEP_ALIVE_MS = 60_000;
-/** A request's head must be complete within this long after its first byte (node's headersTimeout). */
-const HEADERS_TIMEOUT_MS = 60_000;
 /** Pipelined bytes buffered while a response is in progress before the socket is paused. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
 
 /** Buffer bodies up to this size are copied behind the head and sent in one write. */
 const COPY_BODY_MAX_BYTES = 16 * 1024;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE_INVALID = /[^\t\x20-\x7e\x80-\xff]/;
-
-const STATUS_LINES: string[] = [];
-for (const code in STATUS_CODES) STATUS_LINES[Number(code)] = `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\n`;
-
-export function startConnection(socket: Socket, runtime: () => EdgeRuntime): void {
-  new Http1Connection(socket, runtime).listen();
+export function startConnection(socket: Socket, runtime: () => EdgeRuntime, settings: Http1Settings): void {
+  new Http1Connection(socket, runtime, settings).listen();
 }
 
 class Http1Connection implements ViewerSink {
@@ -44,17 +37,21 @@ class Http1Connection implements ViewerSink {
   /** The current request's body while it is being received. */
   private body: RequestBody | null = null;
   private method = 'GET';
+  /** A request is being answered: from its head until its response is written. */
   private responding = false;
+  /** The current response's head has been written. */
+  private sent = false;
   private keepAlive = true;
   private closing = false;
   private parsing = false;
-  private headStartedMs = 0;
+  private readonly timer: ConnectionTimer;
   private readonly clientIp: string;
   private readonly clientPort: number;
   private readonly onBodyRead = () => {
     if (this.body?.paused) {
       this.body.paused = false;
       this.socket.resume();
+      this.settle();
     }
   };
   private readonly onAsyncFailure = (err: Error) => this.socket.destroy(err);
@@ -62,28 +59,62 @@ class Http1Connection implements ViewerSink {
   constructor(
     private readonly socket: Socket,
     private readonly runtime: () => EdgeRuntime,
+    private readonly settings: Http1Settings,
   ) {
     let ip = socket.remoteAddress ?? '127.0.0.1';
     if (ip.startsWith('::ffff:')) ip = ip.slice(7);
     this.clientIp = ip;
     this.clientPort = socket.remotePort ?? 0;
+    this.timer = new ConnectionTimer(settings, (wait) => this.onTimeout(wait));
   }
 
   listen(): void {
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.setTimeout(KEEP_ALIVE_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => {
-      // Idle between requests (or a head arriving too slowly): close. A response in progress
-      // is left alone, as node:http's keepAliveTimeout only applies between requests.
-      if (!this.responding) socket.destroy();
-    });
     socket.on('error', () => {}); // 'close' follows; the lifecycle sees the destroyed socket
     socket.on('close', () => {
       this.closing = true;
+      this.timer.stop();
       this.body?.abort();
     });
+  }
+
+  /**
+   * Arms the connection's timer for what it waits on now (timeouts.ts). Only the viewer's
+   * slowness is timed: a request waiting on the origin, or a body paused because the lifecycle
+   * is not reading it, waits as long as it takes.
+   */
+  private settle(): void {
+    if (this.closing) return;
+    const body = this.body;
+    let wait: Wait;
+    if (body !== null && !body.done) wait = body.paused ? Wait.None : Wait.Body;
+    else if (this.responding) wait = Wait.None;
+    else wait = this.buf === null ? Wait.Idle : Wait.Head;
+    this.timer.set(wait);
+  }
+
+  private onTimeout(wait: Wait): void {
+    if (wait === Wait.Head) {
+      this.endWith(REQUEST_TIMEOUT_RESPONSE);
+    } else if (wait === Wait.Body) {
+      // Never handed on as complete: the aborted stream errors the origin request reading it,
+      // so the origin sees its request aborted too.
+      this.body?.abort();
+      if (this.responding && !this.sent) this.endWith(REQUEST_TIMEOUT_RESPONSE);
+      else this.socket.destroy(); // the response has started: nothing else can be said
+    } else {
+      this.socket.destroy(); // idle keep-alive, or a viewer that never closed its side
+    }
+  }
+
+  /** Ends the connection after `last`; a viewer that does not close its side is cut later. */
+  private endWith(last?: string): void {
+    this.closing = true;
+    if (last === undefined) this.socket.end();
+    else this.socket.end(last);
+    this.timer.set(Wait.Close);
   }
 
   private onData(chunk: Buffer): void {
@@ -98,17 +129,16 @@ class Http1Connection implements ViewerSink {
         return;
       }
       if (body.paused) this.socket.pause();
-      if (used === chunk.length) return;
+      if (used === chunk.length) {
+        this.settle();
+        return;
+      }
       chunk = chunk.subarray(used);
     }
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.responding) {
       if (this.buf.length > MAX_BUFFERED_BYTES) this.socket.pause();
-      return;
-    }
-    if (this.headStartedMs !== 0 && Date.now() - this.headStartedMs > HEADERS_TIMEOUT_MS) {
-      this.closing = true;
-      this.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      this.settle(); // the body may have just completed
       return;
     }
     this.advance();
@@ -137,10 +167,8 @@ class Http1Connection implements ViewerSink {
             return;
           }
           this.buf = start === buf.length ? null : start === 0 ? buf : buf.subarray(start);
-          if (this.buf !== null && this.headStartedMs === 0) this.headStartedMs = Date.now();
-          return;
+          break; // settle() starts the head's clock
         }
-        this.headStartedMs = 0;
         const next = end + 4;
         this.buf = next === buf.length ? null : buf.subarray(next);
         let head: ParsedHead;
@@ -155,15 +183,16 @@ class Http1Connection implements ViewerSink {
     } finally {
       this.parsing = false;
     }
+    this.settle();
   }
 
   private dispatch(head: ParsedHead): void {
     this.method = head.method;
     this.keepAlive = head.keepAlive;
+    this.timer.set(Wait.None); // until settle() finds the body or the next request waiting
     if (head.expect !== undefined) {
       if (head.expect.toLowerCase() !== '100-continue') {
-        this.closing = true;
-        this.socket.end('HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        this.endWith('HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       // As node:http without a checkContinue listener: tell the viewer to send the body now.
@@ -211,6 +240,7 @@ class Http1Connection implements ViewerSink {
       tls: undefined,
     };
     this.responding = true;
+    this.sent = false;
     const exchange = new Exchange(this.runtime(), request);
     try {
       runExchange(exchange, this)?.catch(this.onAsyncFailure);
@@ -226,12 +256,13 @@ class Http1Connection implements ViewerSink {
       destroyBody(response.body); // the viewer left while the origin was answering
       return undefined;
     }
+    this.sent = true;
     if (ex.closeConnection) this.keepAlive = false;
     // An unread request body: drain it so keep-alive survives.
     if (this.body !== null && !this.body.done) this.body.stream.resume();
     const status = response.status;
     const body = response.body;
-    let head = STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let head = statusLine(status);
     let hasLength = false;
     let hasDate = false;
     const headers = response.headers;
@@ -253,9 +284,7 @@ class Http1Connection implements ViewerSink {
         chunked = true;
       }
     }
-    head += this.keepAlive
-      ? 'Connection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n'
-      : 'Connection: close\r\n\r\n';
+    head += this.keepAlive ? this.settings.keepAliveLines : 'Connection: close\r\n\r\n';
     if (body === null) {
       socket.write(head, 'latin1');
       this.finishResponse();
@@ -333,12 +362,12 @@ class Http1Connection implements ViewerSink {
   private finishResponse(): void {
     this.responding = false;
     if (!this.keepAlive) {
-      this.closing = true;
-      this.socket.end();
+      this.endWith();
       return;
     }
     if (this.socket.isPaused() && !this.body?.paused) this.socket.resume();
     if (this.buf !== null) this.advance();
+    else this.settle();
   }
 
   /** A request the parser refused: CloudFront's 400 or 413, then the connection closes. */
@@ -349,42 +378,6 @@ class Http1Connection implements ViewerSink {
       this.socket.destroy(); // the response has started: nothing else can be said
       return;
     }
-    this.socket.end(clientErrorResponse(failure.status === 413));
+    this.endWith(clientErrorResponse(failure.status === 413));
   }
-}
-
-/** Response header names already checked: a hit's names repeat on every response. */
-const VALID_NAMES = new Set<string>();
-
-/** Appends `name: value` lines to a response head, refusing what would split the response. */
-export function appendHeader(head: string, name: string, value: string | string[]): string {
-  // node:http throws on these (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR): response splitting.
-  if (!VALID_NAMES.has(name)) {
-    if (!TOKEN.test(name)) throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
-    if (VALID_NAMES.size < 1024) VALID_NAMES.add(name);
-  }
-  if (typeof value === 'string') {
-    if (FIELD_VALUE_INVALID.test(value))
-      throw new TypeError(`invalid characters in response header "${name}"`);
-    return `${head}${name}: ${value}\r\n`;
-  }
-  for (let i = 0; i < value.length; i++) {
-    if (FIELD_VALUE_INVALID.test(value[i]))
-      throw new TypeError(`invalid characters in response header "${name}"`);
-    head += `${name}: ${value[i]}\r\n`;
-  }
-  return head;
-}
-
-let dateString = '';
-let dateExpiresMs = 0;
-
-/** The Date header, formatted once a second (as node:http's utcDate cache). */
-function utcDate(): string {
-  const now = Date.now();
-  if (now >= dateExpiresMs) {
-    dateString = new Date(now).toUTCString();
-    dateExpiresMs = now - (now % 1000) + 1000;
-  }
-  return dateString;
 }

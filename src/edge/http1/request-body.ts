@@ -107,7 +107,12 @@ export class RequestBody {
     this.stream.push(null);
   }
 
-  /** The viewer left before the body was complete. */
+  /**
+   * The viewer left, or stalled past the body timeout, before the body was complete (as
+   * node:http's IncomingMessage, `aborted` / ECONNRESET either way). The stream never ends:
+   * its reader (the origin request's body iterator) gets this error or a premature close, so
+   * a truncated body is never forwarded as a complete one.
+   */
   abort(): void {
     if (this.state === State.Done) return;
     // As node:http's IncomingMessage: the error is only emitted to a stream someone listens to.

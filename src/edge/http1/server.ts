@@ -6,7 +6,14 @@
 import { createServer, type Server } from 'node:net';
 import type { EdgeRuntime } from '../exchange.js';
 import { startConnection } from './connection.js';
+import { type Http1Timeouts, http1Settings } from './timeouts.js';
 
-export function createHttp1Server(runtime: () => EdgeRuntime): Server {
-  return createServer({ noDelay: true }, (socket) => startConnection(socket, runtime));
+export interface Http1Options {
+  /** Viewer-side timeouts (timeouts.ts); each defaults to 60 s. Tests pass small ones. */
+  timeouts?: Partial<Http1Timeouts>;
+}
+
+export function createHttp1Server(runtime: () => EdgeRuntime, options: Http1Options = {}): Server {
+  const settings = http1Settings(options.timeouts); // validated once per listener
+  return createServer({ noDelay: true }, (socket) => startConnection(socket, runtime, settings));
 }

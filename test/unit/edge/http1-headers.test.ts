@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { appendHeader } from '../../../src/edge/http1/connection.js';
+import { appendHeader } from '../../../src/edge/http1/response-head.js';
 
 test('response headers: one line per value, and nothing that could split the response', () => {
   assert.equal(appendHeader('', 'x-a', 'b'), 'x-a: b\r\n');
