@@ -38,16 +38,16 @@ interface AwsRun {
 
 async function setup(t: { after(fn: () => unknown): void }) {
   const origin = await startOrigin(); // `origin saw GET /path`, cacheable
+  t.after(() => origin.close());
   const dir = await tempDir();
-  const config = await writeYaml(dir.dir, 'edgefront.yaml', {
-    Distributions: [distributionOver('E1AWSCLI', origin.port, [])],
-  });
-  const api = await startApiEdge(['--config', config]);
-  t.after(async () => {
-    await api.edge.close();
-    await origin.close();
-    await dir.remove();
-  });
+  t.after(() => dir.remove());
+  const api = await startApiEdge([
+    '--config',
+    await writeYaml(dir.dir, 'edgefront.yaml', {
+      Distributions: [distributionOver('E1AWSCLI', origin.port, [])],
+    }),
+  ]);
+  t.after(() => api.edge.close());
   // No profile, region or endpoint of the machine's own leaks in: empty config files.
   const empty = join(dir.dir, 'empty-aws-config');
   await writeFile(empty, '');
