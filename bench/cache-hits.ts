@@ -7,8 +7,8 @@
  *   node dist/bench/cache-hits.js
  *   DURATION=3 SIZES=1k TARGETS="nginx edgefront" node dist/bench/cache-hits.js
  *   PROFILE=1 SIZES=1k node dist/bench/cache-hits.js   # instead: --cpu-prof of edgefront's hit path
- *   TARGETS="nginx edgefront edgefront-h1" node dist/bench/cache-hits.js   # both HTTP/1 engines
- *   EDGE_HTTP_ENGINE=edgefront node dist/bench/cache-hits.js   # every edgefront on --http-engine edgefront
+ *   TARGETS="nginx edgefront edgefront-node" node dist/bench/cache-hits.js   # both HTTP/1 engines
+ *   EDGE_HTTP_ENGINE=node node dist/bench/cache-hits.js   # every edgefront on --http-engine node
  *
  * Also measured, on a fresh edgefront process: origin requests caused by 500 concurrent cold
  * requests for one new object (collapsed forwarding, target 1), and edgefront's RSS high-water
@@ -73,7 +73,8 @@ const BIG_BYTES = Number(env.BIG_BYTES ?? 2 ** 30);
 const BYTES: Record<string, number> = { '1k': 1024, '10k': 10240, '100k': 102400, '1m': 1048576 };
 /**
  * edgefront-fn: edgefront with a viewer-request CloudFront Function (the SPA rewrite) on every hit.
- * edgefront-h1: edgefront with `--http-engine edgefront` (node:net HTTP/1), only when named in TARGETS.
+ * edgefront-node: edgefront with `--http-engine node` (node:http instead of its own HTTP/1 engine),
+ * only when named in TARGETS.
  */
 const ALL_TARGETS = [
   'nginx',
@@ -81,7 +82,7 @@ const ALL_TARGETS = [
   'node-baseline',
   'edgefront',
   'edgefront-fn',
-  'edgefront-h1',
+  'edgefront-node',
 ] as const;
 type Target = (typeof ALL_TARGETS)[number];
 const DEFAULT_TARGETS = 'nginx varnish node-baseline edgefront edgefront-fn';
@@ -143,7 +144,7 @@ function hitCheck(t: Target, h: Record<string, unknown>): { ok: boolean; shown: 
   switch (t) {
     case 'edgefront':
     case 'edgefront-fn':
-    case 'edgefront-h1': {
+    case 'edgefront-node': {
       const v = String(h['x-cache'] ?? '');
       return { ok: v === 'Hit from cloudfront', shown: `X-Cache: ${v}` };
     }
@@ -219,10 +220,10 @@ function ratios(rows: Row[]): Ratio[] {
         const v = ef / cell(peer, size, mode);
         if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront/${peer} req/s`, value: v });
       }
-      const h1 = cell('edgefront-h1', size, mode);
+      const onNode = cell('edgefront-node', size, mode);
       for (const peer of ['nginx', 'edgefront'] as Target[]) {
-        const v = h1 / cell(peer, size, mode);
-        if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront-h1/${peer} req/s`, value: v });
+        const v = onNode / cell(peer, size, mode);
+        if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront-node/${peer} req/s`, value: v });
       }
       // The cost of a viewer-request function on hits (issue #4 target: ≥ 0.90x).
       const withFn = cell('edgefront-fn', size, mode) / ef;
@@ -326,7 +327,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     'node-baseline': basePort,
     edgefront: edgePort,
     'edgefront-fn': fnPort,
-    'edgefront-h1': h1Port,
+    'edgefront-node': h1Port,
   };
   const pids: Partial<Record<Target, number>> = {};
   await start(
@@ -411,9 +412,9 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     pids['edgefront-fn'] = (
       await startEdge('edgefront-fn', fnPort, fnAdminPort, 'state-fn', [], [], 'edgefront-fn.yaml')
     ).child.pid;
-  if (TARGETS.includes('edgefront-h1'))
-    pids['edgefront-h1'] = (
-      await startEdge('edgefront-h1', h1Port, h1AdminPort, 'state-h1', [], ['--http-engine', 'edgefront'])
+  if (TARGETS.includes('edgefront-node'))
+    pids['edgefront-node'] = (
+      await startEdge('edgefront-node', h1Port, h1AdminPort, 'state-node', [], ['--http-engine', 'node'])
     ).child.pid;
 
   // warm + verify: 200, right byte count, second request is a hit

@@ -30,8 +30,8 @@ export const SERVE_FLAGS: FlagTable = {
   'http-engine': {
     type: 'string',
     value: 'ENGINE',
-    help: 'HTTP/1.x parser of the viewer HTTP port: node (node:http) or edgefront (prototype on node:net)',
-    default: 'node',
+    help: 'HTTP/1.x parser of the viewer HTTP port: edgefront (its own, on node:net) or node (node:http)',
+    default: 'edgefront',
   },
   'admin-port': {
     type: 'int',
@@ -118,7 +118,7 @@ export async function runServe(argv: string[]): Promise<number> {
   if (cacheDiskBytes === undefined && cacheDisk !== undefined) {
     throw new UsageError(`edgefront serve: --cache-disk takes a size such as 20GiB, got "${cacheDisk}"`);
   }
-  const httpEngine = (values['http-engine'] as string | undefined) ?? 'node';
+  const httpEngine = (values['http-engine'] as string | undefined) ?? 'edgefront';
   if (!(HTTP_ENGINES as readonly string[]).includes(httpEngine)) {
     throw new UsageError(`edgefront serve: --http-engine takes node or edgefront, got "${httpEngine}"`);
   }

@@ -53,7 +53,7 @@ export interface EdgeOptions {
   stateDir?: string;
   /** TLS key pair for the HTTPS listener; a dev certificate is generated when absent. */
   tls?: { key: string; cert: string };
-  /** `--http-engine`: the plain-HTTP viewer listener's parser (default 'node'). */
+  /** `--http-engine`: the plain-HTTP viewer listener's parser (default 'edgefront'). */
   httpEngine?: HttpEngine;
   /** `--cache-memory`: byte budget of the memory tier (default 256 MiB). */
   cacheMemoryBytes?: number;

@@ -26,7 +26,7 @@ export interface ListenOptions {
   httpsPort?: number;
   adminPort?: number;
   tls?: { key: string; cert: string };
-  /** `--http-engine`: who parses plain-HTTP viewer requests, node:http (default) or edgefront's own. */
+  /** `--http-engine`: who parses plain-HTTP viewer requests, edgefront's own (default) or node:http. */
   httpEngine?: HttpEngine;
   /** The control plane's APIs (src/control/api-server.ts): everything on the admin port but /healthz and /debug/cache. */
   adminApi?: (req: IncomingMessage, res: ServerResponse) => void;
@@ -59,7 +59,7 @@ export async function startListeners(
   };
 
   let viewer: NetServer;
-  if (options.httpEngine === 'edgefront') {
+  if ((options.httpEngine ?? 'edgefront') === 'edgefront') {
     viewer = track(createHttp1Server(runtime));
   } else {
     const nodeViewer = track(

@@ -27,7 +27,7 @@ export async function startEdgeProcess(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<EdgeProcess> {
-  // EDGEFRONT_TEST_HTTP_ENGINE=edgefront runs every black-box suite on the node:net engine.
+  // EDGEFRONT_TEST_HTTP_ENGINE=node runs every black-box suite on node:http (default: edgefront's engine).
   const engine = process.env.EDGEFRONT_TEST_HTTP_ENGINE;
   const engineArgs = engine && !args.includes('--http-engine') ? ['--http-engine', engine] : [];
   // Each process gets its own state directory unless the test brings one: API state never leaks.

@@ -1,6 +1,6 @@
 /**
  * `--http-engine edgefront`: the node:net HTTP/1.x engine of the viewer HTTP port, on the wire.
- * (The whole black-box suite runs on it with EDGEFRONT_TEST_HTTP_ENGINE=edgefront.)
+ * (It is the default engine; EDGEFRONT_TEST_HTTP_ENGINE=node runs the black-box suite on node:http.)
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
