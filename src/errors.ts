@@ -36,6 +36,12 @@ export const EDGE_ERRORS = {
     source: 'viewer',
     reason: 'The distribution requires HTTPS. Request this resource with https.',
   },
+  /** Restrictions.GeoRestriction blocks the viewer's country (distribution.md §6). */
+  ClientGeoBlocked: {
+    status: 403,
+    source: 'viewer',
+    reason: 'The Amazon CloudFront distribution is configured to block access from your country.',
+  },
   /** URL over 8,192 bytes, or request line + headers over 20,480 (distribution.md §4.3): 413, then close. */
   RequestTooLarge: { status: 413, source: 'viewer', reason: 'Request Entity Too Large.' },
   // origin

@@ -62,6 +62,12 @@ export const SERVE_FLAGS: FlagTable = {
   },
   parameter: { type: 'pairs', value: 'KEY=VALUE', help: 'CloudFormation template parameter (repeatable)' },
   pop: { type: 'string', value: 'ID', help: 'edge location id shown in X-Amz-Cf-Pop', default: 'DEV50-C1' },
+  geoip: {
+    type: 'string',
+    value: 'FILE',
+    help: 'MaxMind GeoLite2/GeoIP2 City or Country .mmdb: geo restriction and CloudFront-Viewer-Country/-City/… headers (required by a geo restriction)',
+    default: 'none (locations unknown)',
+  },
   help: { type: 'bool', help: 'show this help' },
   'cache-memory': {
     type: 'string',
@@ -140,6 +146,9 @@ export async function runServe(argv: string[]): Promise<number> {
     s3Endpoint: values['s3-endpoint'] as string | undefined,
     originOverrides: values['origin-override'] as Record<string, string> | undefined,
     pop: values.pop as string | undefined,
+    geoip: values.geoip as string | undefined,
+    // Test/dev affordance (src/edge/geo/viewer-location.ts): loopback peers may name a viewer address.
+    devViewerAddressHeader: process.env.EDGEFRONT_DEV_VIEWER_ADDRESS_HEADER === '1',
     host,
     port: (values.port as number | undefined) ?? 8080,
     httpsPort: values['https-port'] as number | undefined,

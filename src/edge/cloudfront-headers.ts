@@ -1,10 +1,12 @@
 /**
  * Headers CloudFront generates about the viewer, added toward the origin only when a cache
- * or origin request policy names them (reference/origins.md §4.3). Geolocation headers
- * (Country, City, …) and ASN need an IP database edgefront does not ship: like CloudFront
- * for an unknown location, they are simply not added.
+ * or origin request policy names them (reference/origins.md §4.3). Location headers (Country,
+ * City, …) come from the `--geoip` database (src/edge/geo/); without one, or for an address it
+ * does not know, they are not added, as CloudFront omits them for an unknown location. ASN
+ * needs an ASN database edgefront does not read: never added.
  */
 import { Exchange, type ViewerRequest } from './exchange.js';
+import { geoHeaderValue } from './geo/viewer-location.js';
 
 const MOBILE = /Mobi|iPhone|iPod|Android.*Mobile|BlackBerry|Windows Phone|Opera Mini|IEMobile/i;
 const TABLET = /iPad|Tablet|Kindle|Silk|PlayBook|Android(?!.*Mobile)/i;
@@ -38,7 +40,7 @@ export function cloudFrontHeaderValue(name: string, req: ViewerRequest): string 
     case 'cloudfront-is-ios-viewer':
       return String(deviceFlags(userAgent(req))[name]);
     default:
-      return undefined;
+      return geoHeaderValue(name, req);
   }
 }
 

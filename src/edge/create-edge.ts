@@ -21,6 +21,9 @@ import { createOriginFetcher } from '../origin/index.js';
 import { devCertificate } from './dev-cert.js';
 import type { EdgeRuntime } from './exchange.js';
 import { fetchInProcess } from './fetch-in-process.js';
+import { GeoDatabaseFile } from './geo/database.js';
+import { requireGeoDatabase } from './geo/restriction.js';
+import { geoRuntime } from './geo/viewer-location.js';
 import { buildRouteTable } from './route.js';
 import { type HttpEngine, type Listening, startListeners } from './server.js';
 
@@ -66,6 +69,14 @@ export interface EdgeOptions {
   adminCredentials?: readonly { accessKeyId: string; secretAccessKey: string }[];
   /** Account id in ARNs (default EDGEFRONT_ACCOUNT_ID or 123456789012). */
   accountId?: string;
+  /**
+   * `--geoip`: a MaxMind City or Country .mmdb for geo restriction and the CloudFront-Viewer-*
+   * location headers; read at start, again on reload when it changed. Required by any
+   * distribution with a geo restriction.
+   */
+  geoip?: string;
+  /** Dev/test only: believe `X-Edgefront-Dev-Viewer-Address` from loopback peers (src/edge/geo/). */
+  devViewerAddressHeader?: boolean;
 }
 
 export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -120,6 +131,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   let notes: readonly string[] = [];
   const functionHost = new EdgeFunctionHost();
   const functionLog = options.functionLog ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const geoFile = options.geoip === undefined ? undefined : new GeoDatabaseFile(resolve(options.geoip));
 
   async function load(source: unknown, withOverlay: ConfigOverlay): Promise<EdgeModel> {
     const result =
@@ -130,6 +142,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
             overlay: withOverlay,
             baseDir: options.baseDir ?? process.cwd(),
           });
+    requireGeoDatabase(result.model, await geoFile?.refresh());
     notes = [...result.notes, ...unbuiltFeatureNotes(result.model)];
     return result.model;
   }
@@ -155,6 +168,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       cache,
       functions: functionHost.forModel(model),
       functionLog,
+      geo: geoRuntime(geoFile?.loaded, options.devViewerAddressHeader),
       httpsPort: listening?.https ? Number(listening.https.port) : options.httpsPort,
     };
   }
@@ -262,9 +276,6 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
           `${dist.Id} origin ${origin.config.Id}: OAC signing is not done yet (issue #6); requests go unsigned`,
         );
       }
-    }
-    if (dist.DistributionConfig.Restrictions.GeoRestriction.RestrictionType !== 'none') {
-      out.push(`${dist.Id}: geo restriction is not applied (edgefront has no IP geolocation database)`);
     }
   }
   return out;

@@ -12,6 +12,8 @@ import type { EdgeFunctions } from '../functions/edge-functions.js';
 import type { CfRequest } from '../functions/lambda/index.js';
 import type { BehaviorModel, DistributionModel, EdgeModel, OriginModel } from '../model/types.js';
 import type { OriginFetcher, OriginRequest } from '../origin/types.js';
+import type { GeoDatabase } from './geo/database.js';
+import type { GeoRuntime } from './geo/viewer-location.js';
 import { newRequestId } from './request-id.js';
 import type { RouteTable } from './route.js';
 
@@ -38,6 +40,8 @@ export interface ViewerRequest {
   readonly clientPort: number;
   /** TLS details for CloudFront-Viewer-TLS, when the viewer used HTTPS. */
   readonly tls?: { readonly version: string; readonly cipher: string; readonly resumed: boolean };
+  /** The `--geoip` database, attached in viewer-request: `geo.locate(clientIp)` (src/edge/geo/). */
+  readonly geo?: GeoDatabase;
 }
 
 export interface EdgeResponse {
@@ -87,6 +91,8 @@ export interface EdgeRuntime {
   readonly functions: EdgeFunctions;
   /** Where edge functions' console output goes (one line per call). */
   readonly functionLog: (line: string) => void;
+  /** `--geoip` and the dev viewer-address affordance (src/edge/geo/); undefined when neither. */
+  readonly geo?: GeoRuntime;
 }
 
 export class Exchange {

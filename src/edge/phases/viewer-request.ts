@@ -1,12 +1,15 @@
 /**
  * First phase. Routes Host → distribution → behavior, then applies what CloudFront checks
  * before anything else (reference/distribution.md §4.2–4.3): URL size, disabled distribution,
- * distribution chaining, viewer protocol policy, allowed methods, GET with a body, and the
- * DefaultRootObject (for `/` only, every method: caching.md §7).
+ * distribution chaining, geo restriction (§6, before any function runs), viewer protocol policy,
+ * allowed methods, GET with a body, and the DefaultRootObject (for `/` only, every method:
+ * caching.md §7).
  * → 'viewer-request-function', or 'viewer-response' with a generated redirect.
  */
 import { EdgeError } from '../../errors.js';
 import type { EdgeResponse, Exchange } from '../exchange.js';
+import { isGeoBlocked } from '../geo/restriction.js';
+import { locateViewer } from '../geo/viewer-location.js';
 import type { Next } from '../lifecycle.js';
 import { behaviorFor } from '../route.js';
 
@@ -14,6 +17,7 @@ const MAX_URL_BYTES = 8192;
 const CLOUDFRONT_HOP = /\.cloudfront\.net \(CloudFront\)/g;
 
 export function viewerRequest(ex: Exchange): Next {
+  if (ex.runtime.geo !== undefined) ex.request = locateViewer(ex.request, ex.runtime.geo);
   const req = ex.request;
   // A request target that is not a path (`*`, or a form the listener couldn't turn into one).
   if (req.path.charCodeAt(0) !== 47 /* / */) throw new EdgeError('InvalidRequest');
@@ -28,6 +32,9 @@ export function viewerRequest(ex: Exchange): Next {
   // More than 2 CloudFront distributions chained in one request ⇒ 403 (distribution.md §4.3).
   if ((ex.header('via')?.match(CLOUDFRONT_HOP)?.length ?? 0) >= 2)
     throw new EdgeError('DistributionChainTooLong');
+  // Distribution-wide, so before the behavior's checks (CloudFront does not document the order):
+  // a blocked viewer gets the 403 even where its HTTP request would have been redirected.
+  if (isGeoBlocked(dist, req)) throw new EdgeError('ClientGeoBlocked');
 
   const behavior = behaviorFor(dist, req.path);
   ex.behavior = behavior;
