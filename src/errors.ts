@@ -19,12 +19,12 @@ export const EDGE_ERRORS = {
   InvalidHost: {
     status: 403,
     source: 'viewer',
-    reason: 'Bad request. We can’t connect to the server for this app or website at this time.',
+    reason: "Bad request. We can't connect to the server for this app or website at this time.",
   },
   DistributionDisabled: {
     status: 403,
     source: 'viewer',
-    reason: 'Bad request. We can’t connect to the server for this app or website at this time.',
+    reason: "Bad request. We can't connect to the server for this app or website at this time.",
   },
   DistributionChainTooLong: {
     status: 403,
@@ -48,12 +48,12 @@ export const EDGE_ERRORS = {
   OriginDnsError: {
     status: 502,
     source: 'origin',
-    reason: 'CloudFront wasn’t able to resolve the origin domain name.',
+    reason: "CloudFront wasn't able to resolve the origin domain name.",
   },
   OriginConnectError: {
     status: 502,
     source: 'origin',
-    reason: 'CloudFront wasn’t able to connect to the origin.',
+    reason: "CloudFront wasn't able to connect to the origin.",
   },
   OriginCommError: {
     status: 504,

@@ -25,3 +25,9 @@ test('every viewer error code in the catalogue is raised somewhere, with a Cloud
     assert.ok(spec.reason.length > 0);
   }
 });
+
+test("every viewer error reason survives the error page's iso-8859-1 body (no curly quotes turned into control bytes)", () => {
+  for (const [code, { reason }] of Object.entries(EDGE_ERRORS)) {
+    assert.equal(Buffer.from(reason, 'latin1').toString('latin1'), reason, `${code}: ${reason}`);
+  }
+});
