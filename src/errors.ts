@@ -44,6 +44,16 @@ export const EDGE_ERRORS = {
   },
   /** URL over 8,192 bytes, or request line + headers over 20,480 (distribution.md §4.3): 413, then close. */
   RequestTooLarge: { status: 413, source: 'viewer', reason: 'Request Entity Too Large.' },
+  // signed URLs and cookies (distribution.md §10): an XML body, <Code> without the prefix, reason as <Message>
+  SignedUrlMissingKey: {
+    status: 403,
+    source: 'viewer',
+    reason: 'Missing Key-Pair-Id query parameter or cookie value',
+  },
+  SignedUrlInvalidKey: { status: 403, source: 'viewer', reason: 'Unknown Key' },
+  SignedUrlMalformedSignature: { status: 403, source: 'viewer', reason: 'Could not unencode Signature' },
+  SignedUrlMalformedPolicy: { status: 403, source: 'viewer', reason: 'Malformed Policy' },
+  SignedUrlAccessDenied: { status: 403, source: 'viewer', reason: 'Access denied' },
   // origin
   OriginDnsError: {
     status: 502,

@@ -17,6 +17,7 @@ import { deepFreeze } from './freeze.js';
 import { MANAGED_RESPONSE_HEADERS_POLICIES } from './managed-response-headers.js';
 import type { ParsedConfig } from './parse.js';
 import type { RawConfig } from './raw.js';
+import { keyGroupModels, trustedKeysOf } from './resolve-keys.js';
 import { cachePolicyModel, legacyCachePolicy, originRequestPolicyModel } from './resolve-policies.js';
 import type { Registry } from './validate/registry.js';
 
@@ -41,6 +42,7 @@ export function originModel(config: OriginConfig): M.OriginModel {
 interface Policies {
   cache: Map<string, M.CachePolicyModel>;
   originRequest: Map<string, M.OriginRequestPolicyModel>;
+  keyGroups: ReadonlyMap<string, M.KeyGroupModel>;
 }
 
 function behaviorModel(
@@ -88,7 +90,12 @@ function behaviorModel(
     isLegacy,
   };
   const orp = config.OriginRequestPolicyId && p.originRequest.get(config.OriginRequestPolicyId);
-  return orp ? { ...model, originRequestPolicy: orp } : model;
+  const trustedKeys = trustedKeysOf(config, p.keyGroups);
+  return {
+    ...model,
+    ...(orp ? { originRequestPolicy: orp } : {}),
+    ...(trustedKeys ? { trustedKeys } : {}),
+  };
 }
 
 function distributionModel(
@@ -133,7 +140,7 @@ export function buildModel(
   r: Registry,
   cliBuckets: ReadonlyMap<string, string>,
 ): M.EdgeModel {
-  const p: Policies = { cache: new Map(), originRequest: new Map() };
+  const p: Policies = { cache: new Map(), originRequest: new Map(), keyGroups: keyGroupModels(parsed, r) };
   for (const [id, c] of Object.entries(MANAGED_CACHE_POLICIES))
     p.cache.set(id, cachePolicyModel(id, c, true));
   for (const x of parsed.cachePolicies)
@@ -197,6 +204,7 @@ export function buildModel(
     functions,
     lambdaFunctions,
     keyValueStores,
+    keyGroups: p.keyGroups,
     buckets,
     files: [...raw.files],
   };

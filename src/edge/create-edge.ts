@@ -266,8 +266,10 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
           `${where}: response headers policy ${behavior.config.ResponseHeadersPolicyId} is not applied yet`,
         );
       }
-      if (behavior.config.TrustedKeyGroups?.length || behavior.config.TrustedSigners?.length) {
-        out.push(`${where}: signed URLs/cookies are not enforced yet (issue #6)`);
+      if (behavior.config.TrustedSigners?.length) {
+        out.push(
+          `${where}: TrustedSigners (an AWS account's CloudFront key pairs) cannot be checked locally, so requests signed by them get 403 InvalidKey; trust a key group instead (PublicKeys + KeyGroups, TrustedKeyGroups)`,
+        );
       }
     }
     for (const origin of dist.origins.values()) {

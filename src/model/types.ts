@@ -27,6 +27,8 @@ export interface EdgeModel {
   /** Lambda@Edge code (`LambdaFunctions:` / AWS::Lambda::Function + Version), by version ARN. */
   readonly lambdaFunctions: ReadonlyMap<string, LambdaFunctionModel>;
   readonly keyValueStores: ReadonlyMap<string, KeyValueStoreModel>;
+  /** Key groups (`KeyGroups:`, AWS::CloudFront::KeyGroup, the API's) by Id, their public keys parsed. */
+  readonly keyGroups: ReadonlyMap<string, KeyGroupModel>;
   /** `Buckets:` in config merged with `--bucket`: bucket name → absolute local directory. */
   readonly buckets: ReadonlyMap<string, string>;
   /** Where each part came from, for messages: config files in load order. */
@@ -62,6 +64,12 @@ export interface BehaviorModel {
   readonly originRequestPolicy?: OriginRequestPolicyModel;
   /** True for behaviors using legacy ForwardedValues (they forward "other" headers differently). */
   readonly isLegacy: boolean;
+  /**
+   * Set when the behavior requires signed URLs or cookies (TrustedKeyGroups or TrustedSigners):
+   * every public key of its trusted key groups by id (the `Key-Pair-Id`). Legacy TrustedSigners
+   * add no keys: their CloudFront key pairs live in the AWS account (src/edge/signed-urls).
+   */
+  readonly trustedKeys?: ReadonlyMap<string, PublicKeyModel>;
 }
 
 /** A cache policy with its lists precomputed as lowercase `Set`s for the hot path. */
@@ -123,4 +131,24 @@ export interface KeyValueStoreModel {
   readonly Id: string;
   readonly ARN: string;
   readonly dataFile?: string;
+}
+
+export interface KeyGroupModel {
+  readonly Id: string;
+  readonly Name: string;
+  /** By public key Id. */
+  readonly publicKeys: ReadonlyMap<string, PublicKeyModel>;
+}
+
+/** A public key for signed URLs and cookies, parsed once (src/config/resolve-keys.ts). */
+export interface PublicKeyModel {
+  readonly Id: string;
+  readonly Name: string;
+  /** RSA 2048 (RSASSA-PKCS1-v1_5) or ECDSA P-256 (DER signatures). */
+  readonly keyType: 'rsa' | 'ec';
+  /**
+   * Checks a signature over `data`. The parsed `KeyObject` stays inside this closure: freezing
+   * it with the model would break its lazily cached fields.
+   */
+  readonly verify: (hash: 'sha1' | 'sha256', data: Buffer, signature: Buffer) => boolean;
 }

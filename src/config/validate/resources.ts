@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Issues, isObj, num, type Obj, type Path, str } from '../issues.js';
 import type { ParsedConfig } from '../parse.js';
 import type { RawConfig } from '../raw.js';
+import { publicKeyProblem } from '../resolve-keys.js';
 import { addFunctionCodeIssues, lambdaHandlerProblem } from './function-code.js';
 import type { Registry } from './registry.js';
 
@@ -168,6 +169,10 @@ export function validateResources(
     const data = str(input.dataFile);
     const problem = data === undefined ? undefined : fileProblem(data, 'file');
     if (problem) issues.add(entry.file, [...entry.path, 'Data'], problem);
+  }
+  for (const { entry, config } of parsed.publicKeys) {
+    const problem = config && publicKeyProblem(config.EncodedKey);
+    if (problem) issues.add(entry.file, [...entry.path, 'PublicKeyConfig', 'EncodedKey'], problem);
   }
   for (const { entry, input } of parsed.keyGroups) {
     const items = Array.isArray(input.Items) ? input.Items : [];

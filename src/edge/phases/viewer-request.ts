@@ -2,9 +2,9 @@
  * First phase. Routes Host → distribution → behavior, then applies what CloudFront checks
  * before anything else (reference/distribution.md §4.2–4.3): URL size, disabled distribution,
  * distribution chaining, geo restriction (§6, before any function runs), viewer protocol policy,
- * allowed methods, GET with a body, and the DefaultRootObject (for `/` only, every method:
- * caching.md §7).
- * → 'viewer-request-function', or 'viewer-response' with a generated redirect.
+ * allowed methods, GET with a body, signed URLs and cookies (§10), and the DefaultRootObject (for
+ * `/` only, every method: caching.md §7).
+ * → 'viewer-request-function', or 'viewer-response' with a generated redirect or signed-URL 403.
  */
 import { EdgeError } from '../../errors.js';
 import type { EdgeResponse, Exchange } from '../exchange.js';
@@ -12,6 +12,7 @@ import { isGeoBlocked } from '../geo/restriction.js';
 import { locateViewer } from '../geo/viewer-location.js';
 import type { Next } from '../lifecycle.js';
 import { behaviorFor } from '../route.js';
+import { acceptSignedRequest } from '../signed-urls/index.js';
 
 const MAX_URL_BYTES = 8192;
 const CLOUDFRONT_HOP = /\.cloudfront\.net \(CloudFront\)/g;
@@ -52,6 +53,7 @@ export function viewerRequest(ex: Exchange): Next {
 
   if (!behavior.allowedMethods.has(req.method as never)) throw new EdgeError('InvalidRequestMethod');
   if (req.method === 'GET' && hasBody(ex)) throw new EdgeError('InvalidRequestBody');
+  if (behavior.trustedKeys && !acceptSignedRequest(ex)) return 'viewer-response';
 
   const rootObject = dist.DistributionConfig.DefaultRootObject;
   if (rootObject && req.path === '/') ex.originPath = `/${rootObject}`;
