@@ -1,6 +1,6 @@
 /**
- * Turns a failure into what CloudFront answers (STYLE.md §4): an origin failure (502/504) or
- * an origin error status may be replaced by the distribution's custom error page; anything
+ * Turns a failure into what CloudFront answers (STYLE.md §4): an origin failure (502/504), an
+ * origin error status or a geo block (403) may be replaced by the distribution's custom error page; anything
  * else gets CloudFront's generated error page. Internal errors are logged with the request id
  * and never shown to the viewer.
  */
@@ -24,8 +24,9 @@ export async function errorResponse(ex: Exchange, err: EdgeError): Promise<void>
   }
   if (ex.request.body && !ex.request.body.readableEnded) ex.request.body.resume(); // drain, keep the connection
   destroyBody(ex.response?.body);
-  const custom =
-    err.source === 'origin' && ex.distribution ? await customErrorPage(ex, err.status) : undefined;
+  // A geo block's 403 takes the distribution's custom 403 page too, as CloudFront's docs describe.
+  const mayUseCustomPage = err.source === 'origin' || err.code === 'ClientGeoBlocked';
+  const custom = mayUseCustomPage && ex.distribution ? await customErrorPage(ex, err.status) : undefined;
   // Only the catalogue's public reason reaches the viewer; the message may name addresses and errnos.
   ex.response =
     custom ?? errorPage(err.status, EDGE_ERRORS[err.code].reason, ex.requestId, ex.runtime.clock.now());

@@ -129,6 +129,10 @@ before(async () => {
     Distributions: [
       distribution('E1BLOCK', 'block.test', geo('blacklist', ['DE'])),
       distribution('E1ALLOW', 'allow.test', geo('whitelist', ['US', 'CH'])),
+      distribution('E1PAGE', 'page.test', {
+        ...geo('blacklist', ['DE']),
+        CustomErrorResponses: [{ ErrorCode: 403, ResponsePagePath: '/blocked.html', ResponseCode: 403 }],
+      }),
       distribution('E1FIRST', 'first.test', geo('blacklist', ['DE']), {
         FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: 'answer-everyone' }],
       }),
@@ -175,6 +179,13 @@ test("a blacklisted country gets CloudFront's 403 and X-Cache: Error from cloudf
   assert.equal(served.status, 200);
   assert.equal(served.body, 'origin saw /page');
   assert.equal(origin.hits, before + 1);
+});
+
+test("a blocked viewer gets the distribution's custom 403 page when one is configured", async () => {
+  const blocked = await get(edge, 'page.test', '/page', DE);
+  assert.equal(blocked.status, 403);
+  assert.equal(blocked.body, 'origin saw /blocked.html');
+  assert.equal(blocked.headers['x-cache'], 'Error from cloudfront');
 });
 
 test('a whitelist serves only the listed countries', async () => {
