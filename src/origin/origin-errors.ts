@@ -1,7 +1,9 @@
 /**
  * Maps transport failures (undici, net, tls, dns) to CloudFront's detailed result types
- * (origins.md §5 "Error mapping") and decides which of them may be retried under
- * ConnectionAttempts. Pure functions: the retry loop lives in custom-http.ts.
+ * (origins.md §5 "Error mapping"), decides which of them may be retried under
+ * ConnectionAttempts, and which of an origin group's primary outcomes send the request on to
+ * the secondary (§6). Pure functions: the retry loop lives in custom-http.ts, the failover in
+ * src/edge/phases/origin-fetch.ts.
  */
 import { EdgeError, type EdgeErrorCode } from '../errors.js';
 
@@ -103,4 +105,44 @@ export function toEdgeError(kind: FailureKind, err: unknown, attempts: number): 
   const detail = (err as Error | null)?.message ?? String(err);
   const message = code === 'Error' ? undefined : `${code}: ${detail} (after ${attempts} attempt(s))`;
   return new EdgeError(code, message, { cause: err });
+}
+
+/** origins.md §6: only these viewer methods fail over; any other gets the primary's answer or error. */
+export const FAILOVER_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The FailoverCriteria status that covers a failure to get any answer from the primary
+ * (origins.md §6, and its [conflict] note: CloudFront ties connection failures to 503 and
+ * timeouts to 504 being listed):
+ * - 503: no connection after ConnectionAttempts (refused, ConnectionTimeout, reset before a
+ *   response, DNS, TLS handshake or certificate);
+ * - 504: no response within OriginReadTimeout (after ConnectionAttempts tries for GET/HEAD);
+ * - 502: an answer that is not HTTP, or response headers over 20,480 bytes. AWS does not say
+ *   whether these fail over; they are what CloudFront answers 502 Bad Gateway for, so they
+ *   count as the primary answering 502.
+ * Anything else (function or internal errors) never fails over.
+ */
+export function failoverStatusOf(code: EdgeErrorCode): number | undefined {
+  switch (code) {
+    case 'OriginConnectError':
+    case 'OriginDnsError':
+      return 503;
+    case 'OriginCommError':
+      return 504;
+    case 'OriginInvalidResponseError':
+    case 'OriginHeaderTooBigError':
+      return 502;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether an origin group sends a `method` request on to its secondary after the primary's
+ * `outcome`: the status it answered, or the EdgeError it failed with (origins.md §6).
+ */
+export function failsOver(method: string, codes: readonly number[], outcome: number | EdgeError): boolean {
+  if (!FAILOVER_METHODS.has(method)) return false;
+  const status = typeof outcome === 'number' ? outcome : failoverStatusOf(outcome.code);
+  return status !== undefined && codes.includes(status);
 }

@@ -1,7 +1,7 @@
 /**
  * Cross-field rules of a distribution (reference/distribution.md §2–§5, origins.md §1, §6,
- * caching.md §7): origins and origin groups, behaviours and their targets, error responses,
- * aliases unique across every distribution loaded.
+ * caching.md §7): origins (their custom headers included) and origin groups, behaviours and
+ * their targets, error responses, aliases unique across every distribution loaded.
  */
 
 import { formatPath } from '../../errors.js';
@@ -71,6 +71,7 @@ function validateDistribution(d: Obj, base: Path, file: string, registry: Regist
         'use CustomOriginConfig with OriginProtocolPolicy: http-only',
       );
     }
+    validateCustomHeaders(o, at, file, issues);
     const oac = str(o.OriginAccessControlId);
     if (oac !== undefined && oac !== '') {
       if (!registry.originAccessControls.resolve(oac))
@@ -149,6 +150,66 @@ function validateDistribution(d: Obj, base: Path, file: string, registry: Regist
       `${file}: ${formatPath([...base, 'ViewerCertificate'])}: CloudFront needs a certificate covering ${publicAliases.join(', ')} (set AcmCertificateArn, a us-east-1 ACM certificate, and SslSupportMethod: sni-only)`,
     );
   }
+}
+
+/** RFC 9110 §5.1: a field name is a token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * Why `value` cannot be sent as a header value, if it cannot: RFC 9110 §5.5 allows no control
+ * character but HTAB, and a value is bytes, so only Latin-1 characters can be sent as given.
+ * Deviation from CloudFront: AWS does not document which characters a value may hold; edgefront
+ * refuses at load what it could not send on any request.
+ */
+function valueProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'contains a control character (CR, LF, NUL…)';
+    if (c > 0xff) return `contains ${JSON.stringify(value[i])}, which is not a Latin-1 character`;
+  }
+  return undefined;
+}
+
+/**
+ * Origin custom headers (origins.md §1.5) beyond what the schema checks (CloudFront's denied
+ * names, X-Amz-/X-Edge- prefixes, 30 headers, name/value/total lengths): each name a valid
+ * header name, each value sendable, each name once per origin. The edge sends them on every
+ * request to this origin as given, so anything that could not be sent is refused here rather
+ * than failing every request at the origin.
+ */
+function validateCustomHeaders(o: Obj, at: Path, file: string, issues: Issues): void {
+  const first = new Map<string, number>();
+  (Array.isArray(o.OriginCustomHeaders) ? o.OriginCustomHeaders : []).forEach((h, i) => {
+    if (!isObj(h)) return;
+    const here = [...at, 'OriginCustomHeaders', i];
+    const name = str(h.HeaderName);
+    const value = str(h.HeaderValue);
+    if (name !== undefined && name !== '' && !HEADER_NAME.test(name))
+      issues.add(
+        file,
+        [...here, 'HeaderName'],
+        `${JSON.stringify(name)} is not a valid header name`,
+        "use letters, digits and - (RFC 9110 token characters: !#$%&'*+-.^_`|~), e.g. X-Origin-Verify",
+      );
+    const problem = value === undefined ? undefined : valueProblem(value);
+    if (problem)
+      issues.add(
+        file,
+        [...here, 'HeaderValue'],
+        `the value of origin custom header ${JSON.stringify(name ?? '')} ${problem}`,
+        'a header value is one line of Latin-1 text: remove line breaks and control characters, percent-encode anything else',
+      );
+    if (!name) return;
+    // [undocumented] CloudFront's handling of a name listed twice: it could send one value only.
+    const earlier = first.get(name.toLowerCase());
+    if (earlier === undefined) first.set(name.toLowerCase(), i);
+    else
+      issues.add(
+        file,
+        [...here, 'HeaderName'],
+        `origin custom header ${JSON.stringify(name)} is already set by OriginCustomHeaders[${earlier}] (names are case-insensitive)`,
+        'give each header one entry',
+      );
+  });
 }
 
 function validateErrorResponses(d: Obj, base: Path, file: string, issues: Issues): void {

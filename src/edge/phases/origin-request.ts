@@ -1,7 +1,9 @@
 /**
  * After viewer-request on a miss. Picks the origin (or the origin group's members, primary
  * first) named by TargetOriginId and builds what CloudFront sends it: OriginPath + path,
- * the policies' query string and headers (src/edge/origin-headers.ts). → 'origin-fetch'.
+ * the policies' query string and headers (src/edge/origin-headers.ts), the origin's custom
+ * headers last. → 'origin-request-function' → 'origin-fetch'; after a failover, origin-fetch
+ * comes back to 'origin-request-function' with the group's secondary as the only candidate.
  */
 import type { BehaviorModel, OriginModel } from '../../model/types.js';
 import type { OriginRequest } from '../../origin/types.js';
