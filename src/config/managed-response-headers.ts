@@ -1,17 +1,26 @@
 /**
- * CloudFront's managed response headers policies (reference/distribution.md §8, "Managed
- * response headers policies"), in the CloudFormation shape custom policies use, so the
- * response-headers feature applies both the same way.
+ * CloudFront's managed response headers policies (reference/distribution.md §8, control-api.md
+ * §5.3), in the CloudFormation shape custom policies use, so the response-headers feature applies
+ * both the same way. Their CORS headers go only to CORS requests (ones with `Origin`), with the
+ * origin's CORS headers winning (OriginOverride false): SimpleCORS adds
+ * `Access-Control-Allow-Origin: *`; CORS-With-Preflight adds Allow-Methods and Expose-Headers
+ * too, and no Allow-Headers (the three headers its documentation lists for preflights).
  */
 import type { ResponseHeadersPolicyConfig } from '../model/cloudfront.js';
 
 const SIMPLE_CORS = {
-  CustomHeadersConfig: { Items: [{ Header: 'Access-Control-Allow-Origin', Value: '*', Override: false }] },
+  CorsConfig: {
+    AccessControlAllowCredentials: false,
+    AccessControlAllowHeaders: { Items: [] },
+    AccessControlAllowMethods: { Items: [] },
+    AccessControlAllowOrigins: { Items: ['*'] },
+    OriginOverride: false,
+  },
 };
 const CORS_WITH_PREFLIGHT = {
   CorsConfig: {
     AccessControlAllowCredentials: false,
-    AccessControlAllowHeaders: { Items: ['*'] },
+    AccessControlAllowHeaders: { Items: [] },
     AccessControlAllowMethods: { Items: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] },
     AccessControlAllowOrigins: { Items: ['*'] },
     AccessControlExposeHeaders: { Items: ['*'] },

@@ -12,6 +12,7 @@ import type {
 } from '../model/cloudfront.js';
 import { MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES } from '../model/managed-policies.js';
 import { compilePathPattern } from '../model/path-pattern.js';
+import type { ResponseHeadersPolicyModel } from '../model/response-headers.js';
 import type * as M from '../model/types.js';
 import { deepFreeze } from './freeze.js';
 import { MANAGED_RESPONSE_HEADERS_POLICIES } from './managed-response-headers.js';
@@ -19,6 +20,7 @@ import type { ParsedConfig } from './parse.js';
 import type { RawConfig } from './raw.js';
 import { keyGroupModels, trustedKeysOf } from './resolve-keys.js';
 import { cachePolicyModel, legacyCachePolicy, originRequestPolicyModel } from './resolve-policies.js';
+import { responseHeadersPolicyModel } from './resolve-response-headers.js';
 import type { Registry } from './validate/registry.js';
 
 /** reference/origins.md §1.4: S3 REST endpoint forms; the global form is us-east-1. */
@@ -43,6 +45,8 @@ interface Policies {
   cache: Map<string, M.CachePolicyModel>;
   originRequest: Map<string, M.OriginRequestPolicyModel>;
   keyGroups: ReadonlyMap<string, M.KeyGroupModel>;
+  /** Compiled once per policy, shared by the behaviors that use it. */
+  responseHeaders?: Map<string, ResponseHeadersPolicyModel>;
 }
 
 function behaviorModel(
@@ -91,9 +95,11 @@ function behaviorModel(
   };
   const orp = config.OriginRequestPolicyId && p.originRequest.get(config.OriginRequestPolicyId);
   const trustedKeys = trustedKeysOf(config, p.keyGroups);
+  const rhp = config.ResponseHeadersPolicyId && p.responseHeaders?.get(config.ResponseHeadersPolicyId);
   return {
     ...model,
     ...(orp ? { originRequestPolicy: orp } : {}),
+    ...(rhp ? { responseHeadersPolicy: rhp } : {}),
     ...(trustedKeys ? { trustedKeys } : {}),
   };
 }
@@ -154,6 +160,9 @@ export function buildModel(
     responseHeadersPolicies.set(Id, { Id, Config });
   for (const x of parsed.responseHeadersPolicies)
     responseHeadersPolicies.set(x.entry.id, { Id: x.entry.id, Config: x.config! });
+  p.responseHeaders = new Map();
+  for (const { Id, Config } of responseHeadersPolicies.values())
+    p.responseHeaders.set(Id, responseHeadersPolicyModel(Id, Config));
   const functions = new Map<string, M.FunctionModel>();
   for (const { config: f } of parsed.functions) {
     const ARN = r.functions.resolve(f!.Name) as string;

@@ -17,6 +17,7 @@ import { originResponse } from './phases/origin-response.js';
 import { viewerRequestFunction, viewerResponseFunction } from './phases/viewer-functions.js';
 import { viewerRequest } from './phases/viewer-request.js';
 import { viewerResponse } from './phases/viewer-response.js';
+import { withUpstreamTiming } from './response-headers/server-timing.js';
 
 export type Phase =
   | 'viewer-request'
@@ -39,7 +40,7 @@ const RUN: Record<Phase, PhaseFn> = {
   'cache-lookup': cacheLookup,
   'origin-request': originRequest,
   'origin-request-function': originRequestLambda,
-  'origin-fetch': originFetch,
+  'origin-fetch': withUpstreamTiming(originFetch), // Server-Timing's cdn-upstream-fbl
   'origin-response': originResponse,
   'origin-response-function': originResponseLambda,
   'cache-store': cacheStore,

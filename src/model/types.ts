@@ -15,6 +15,7 @@ import type {
   OriginRequestPolicyConfig,
   ResponseHeadersPolicyConfig,
 } from './cloudfront.js';
+import type { ResponseHeadersPolicyModel } from './response-headers.js';
 
 export interface EdgeModel {
   readonly distributions: readonly DistributionModel[];
@@ -62,6 +63,8 @@ export interface BehaviorModel {
   /** The cache policy in force: the referenced one, or one derived from legacy ForwardedValues. */
   readonly cachePolicy: CachePolicyModel;
   readonly originRequestPolicy?: OriginRequestPolicyModel;
+  /** ResponseHeadersPolicyId compiled (src/model/response-headers.ts); absent: nothing to apply. */
+  readonly responseHeadersPolicy?: ResponseHeadersPolicyModel;
   /** True for behaviors using legacy ForwardedValues (they forward "other" headers differently). */
   readonly isLegacy: boolean;
   /**

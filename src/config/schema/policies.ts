@@ -44,11 +44,7 @@ export const originRequestPolicyConfig = shape({
   QueryStringsConfig: shape({ QueryStringBehavior: COOKIE_BEHAVIOR, QueryStrings: names(10) }),
 });
 
-/** Applied by the response-headers feature; only the name is checked here. */
-export const responseHeadersPolicyConfig = z.looseObject({
-  Name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'policy names use A-Z a-z 0-9 _ - (1–128)' }),
-  Comment: z.string().max(128).optional(),
-});
+export { responseHeadersPolicyConfig } from './response-headers-policy.js';
 
 export const originAccessControlConfig = shape({
   Name: z.string().min(1).max(64),

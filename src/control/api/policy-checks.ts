@@ -3,11 +3,13 @@
  * validate where input enters). Cache and origin request policies: at most 10 header, cookie
  * and query string names each, with CloudFront's `TooMany*In<Kind>` codes (the config loader
  * checks everything else: TTL order, behaviours, the 1,024-character total). Response headers
- * policies: the config loader only checks their name, so their rules live here — required
- * fields, CloudFront's enums, 10 custom and 10 removed headers, a CSP of at most 1,783
- * characters (reference/control-api.md §2.1, §6).
+ * policies: required fields, CloudFront's enums, 10 custom and 10 removed headers, a CSP of at
+ * most 1,783 characters, with CloudFront's codes (reference/control-api.md §2.1, §6); the config
+ * loader checks the rest (config/schema/response-headers-policy.ts: headers that cannot be
+ * removed, origin wildcards, header values).
  */
 import { isObj, type Obj } from '../../config/issues.js';
+import { REFERRER_POLICIES } from '../../config/schema/response-headers-policy.js';
 import { ApiError, type ApiErrorCode } from '../../errors.js';
 
 /** Names per list in a cache or origin request policy (control-api.md §6). */
@@ -34,16 +36,6 @@ export function checkNameLists(
 
 const ALLOW_METHODS = ['GET', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'ALL'];
 const FRAME_OPTIONS = ['DENY', 'SAMEORIGIN'];
-const REFERRER_POLICIES = [
-  'no-referrer',
-  'no-referrer-when-downgrade',
-  'origin',
-  'origin-when-cross-origin',
-  'same-origin',
-  'strict-origin',
-  'strict-origin-when-cross-origin',
-  'unsafe-url',
-];
 /** CloudFront's limit on the Content-Security-Policy value. */
 const MAX_CSP_CHARS = 1783;
 /** Custom headers, and headers removed, per response headers policy. */

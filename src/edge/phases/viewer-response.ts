@@ -1,13 +1,15 @@
 /**
  * Last phase before delivery, for every response (origin, generated, error). Applies what
  * CloudFront changes toward viewers (reference/caching.md §5, §3.6, §3.7): hop-by-hop headers
- * removed, Set-Cookie stripped unless cookies are forwarded, Vary filtered, Via replaced, and
- * X-Cache / X-Amz-Cf-Pop / X-Amz-Cf-Id added. → 'deliver'.
+ * removed, Set-Cookie stripped unless cookies are forwarded, Vary filtered, the behavior's response
+ * headers policy applied (src/edge/response-headers/), Via replaced, and X-Cache / X-Amz-Cf-Pop /
+ * X-Amz-Cf-Id added. → 'viewer-response-function'.
  */
 import type { Exchange } from '../exchange.js';
 import { forwardingPlan } from '../forwarding-plan.js';
 import { HOP_BY_HOP, namedByConnection } from '../origin-headers.js';
 import { applyWidenedRange } from '../range-response.js';
+import { applyResponseHeadersPolicy } from '../response-headers/apply.js';
 
 const GENERATED = new Set(['Redirect', 'FunctionGeneratedResponse', 'LambdaGeneratedResponse']);
 
@@ -20,6 +22,8 @@ export function viewerResponse(ex: Exchange): 'viewer-response-function' {
   if (response.viewerSafe === true) {
     // A cache hit whose stored headers need no filtering: the hot path only adds its own.
     const headers = response.headers;
+    const policy = ex.behavior!.responseHeadersPolicy;
+    if (policy !== undefined) applyResponseHeadersPolicy(ex, headers, policy);
     headers.via = runtime.viewerVia;
     headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
     headers['x-amz-cf-pop'] = runtime.pop;
@@ -48,6 +52,8 @@ export function viewerResponse(ex: Exchange): 'viewer-response-function' {
     headers[name] = Array.isArray(value) && name !== 'set-cookie' ? value.join(', ') : value;
   }
   response.headers = headers;
+  const policy = ex.behavior?.responseHeadersPolicy;
+  if (policy !== undefined) applyResponseHeadersPolicy(ex, headers, policy);
   headers.via = runtime.viewerVia;
   headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
   headers['x-amz-cf-pop'] = runtime.pop;

@@ -484,9 +484,7 @@ test('updating a config-file cache policy changes the cache key of live traffic 
   );
 });
 
-test("updating a response headers policy's custom header changes the response header of live traffic", {
-  todo: 'the data plane does not apply response headers policies yet (src/edge/create-edge.ts notes it)',
-}, async (t) => {
+test("updating a response headers policy's custom header changes the response header of live traffic", async (t) => {
   const { cf, edge } = await setup(t);
   const first = await fetch(edge.edge.url('/headers'));
   await first.arrayBuffer();
