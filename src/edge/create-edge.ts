@@ -261,11 +261,6 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
   for (const dist of model.distributions) {
     for (const behavior of dist.behaviors) {
       const where = `${dist.Id} behavior ${behavior.PathPattern}`;
-      if (behavior.config.ResponseHeadersPolicyId) {
-        out.push(
-          `${where}: response headers policy ${behavior.config.ResponseHeadersPolicyId} is not applied yet`,
-        );
-      }
       if (behavior.config.TrustedSigners?.length) {
         out.push(
           `${where}: TrustedSigners (an AWS account's CloudFront key pairs) cannot be checked locally, so requests signed by them get 403 InvalidKey; trust a key group instead (PublicKeys + KeyGroups, TrustedKeyGroups)`,
