@@ -16,6 +16,7 @@ import type { ResponseHeadersPolicyModel } from '../model/response-headers.js';
 import type * as M from '../model/types.js';
 import { deepFreeze } from './freeze.js';
 import { MANAGED_RESPONSE_HEADERS_POLICIES } from './managed-response-headers.js';
+import { normalizeContinuousDeploymentPolicyConfig } from './normalize.js';
 import type { ParsedConfig } from './parse.js';
 import type { RawConfig } from './raw.js';
 import { keyGroupModels, trustedKeysOf } from './resolve-keys.js';
@@ -140,6 +141,31 @@ function distributionModel(
   };
 }
 
+/** The config-shaped copies of public keys, key groups and continuous deployment policies. */
+function keyAndDeploymentConfigs(
+  raw: RawConfig,
+  parsed: ParsedConfig,
+  r: Registry,
+): Pick<M.EdgeModel, 'publicKeyConfigs' | 'keyGroupConfigs' | 'continuousDeploymentPolicyConfigs'> {
+  return {
+    publicKeyConfigs: new Map(parsed.publicKeys.map((x) => [x.entry.id, x.config!])),
+    keyGroupConfigs: new Map(
+      parsed.keyGroups.map((x) => [
+        x.entry.id,
+        { ...x.config!, Items: x.config!.Items.map((ref) => r.publicKeys.resolve(ref) ?? ref) },
+      ]),
+    ),
+    continuousDeploymentPolicyConfigs: new Map(
+      raw.continuousDeploymentPolicies.map((e) => [
+        e.id,
+        normalizeContinuousDeploymentPolicyConfig(
+          e.value.ContinuousDeploymentPolicyConfig,
+        ) as M.ContinuousDeploymentPolicyConfig,
+      ]),
+    ),
+  };
+}
+
 export function buildModel(
   raw: RawConfig,
   parsed: ParsedConfig,
@@ -214,6 +240,7 @@ export function buildModel(
     lambdaFunctions,
     keyValueStores,
     keyGroups: p.keyGroups,
+    ...keyAndDeploymentConfigs(raw, parsed, r),
     buckets,
     files: [...raw.files],
   };

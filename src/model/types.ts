@@ -30,6 +30,12 @@ export interface EdgeModel {
   readonly keyValueStores: ReadonlyMap<string, KeyValueStoreModel>;
   /** Key groups (`KeyGroups:`, AWS::CloudFront::KeyGroup, the API's) by Id, their public keys parsed. */
   readonly keyGroups: ReadonlyMap<string, KeyGroupModel>;
+  /** Public keys as configured (CloudFormation's PublicKeyConfig) by Id, for the control API. */
+  readonly publicKeyConfigs: ReadonlyMap<string, PublicKeyConfig>;
+  /** Key groups as configured by Id, their `Items` resolved to public key ids (the control API's view). */
+  readonly keyGroupConfigs: ReadonlyMap<string, KeyGroupConfig>;
+  /** Continuous deployment policies as configured (CloudFormation's shape) by Id, for the control API. */
+  readonly continuousDeploymentPolicyConfigs: ReadonlyMap<string, ContinuousDeploymentPolicyConfig>;
   /** `Buckets:` in config merged with `--bucket`: bucket name → absolute local directory. */
   readonly buckets: ReadonlyMap<string, string>;
   /** Where each part came from, for messages: config files in load order. */
@@ -155,3 +161,24 @@ export interface PublicKeyModel {
    */
   readonly verify: (hash: 'sha1' | 'sha256', data: Buffer, signature: Buffer) => boolean;
 }
+
+/** CloudFormation's PublicKeyConfig (AWS::CloudFront::PublicKey). */
+export interface PublicKeyConfig {
+  readonly Name: string;
+  readonly EncodedKey: string;
+  readonly CallerReference?: string;
+  readonly Comment?: string;
+}
+
+/** CloudFormation's KeyGroupConfig (AWS::CloudFront::KeyGroup): `Items` are public key ids. */
+export interface KeyGroupConfig {
+  readonly Name: string;
+  readonly Items: readonly string[];
+  readonly Comment?: string;
+}
+
+/**
+ * CloudFormation's ContinuousDeploymentPolicyConfig (AWS::CloudFront::ContinuousDeploymentPolicy):
+ * StagingDistributionDnsNames as a plain list; traffic in TrafficConfig or at the top level.
+ */
+export type ContinuousDeploymentPolicyConfig = Readonly<Record<string, unknown>>;

@@ -4,7 +4,8 @@
  * with optional session stickiness, or a request header). Create, Get, GetConfig, Update
  * (If-Match), Delete (refused while a distribution names the policy) and List, through the
  * route builder of keys.ts. The config loader reads the stored API shape through
- * config/normalize.ts (normalizeContinuousDeploymentPolicyConfig).
+ * config/normalize.ts (normalizeContinuousDeploymentPolicyConfig). Config-file policies are shown
+ * as views.ts shows config-file resources and count towards the quota.
  *
  * Deviation from CloudFront: the policy is stored and validated, but the edge does not route
  * traffic to the staging distribution by it yet.
@@ -13,10 +14,11 @@ import { randomUUID } from 'node:crypto';
 import type { Obj } from '../../config/issues.js';
 import { isObj } from '../../config/issues.js';
 import { ApiError } from '../../errors.js';
+import { continuousDeploymentPolicyConfigToApi } from '../api-shape.js';
 import type { ControlPlane } from '../control-plane.js';
 import type { Route } from '../router.js';
-import type { ControlState, StoredResource } from '../state.js';
-import { type StoredKind, storedResourceRoutes } from './keys.js';
+import type { StoredResource } from '../state.js';
+import { allOfKind, type StoredKind, storedResourceRoutes } from './keys.js';
 
 /** CloudFront's quota on continuous deployment policies per account (control-api.md §6). */
 const MAX_POLICIES = 20;
@@ -95,13 +97,13 @@ function validate(config: Obj): void {
 }
 
 /** Each DNS name must be a staging distribution's domain name, in no other policy. */
-function checkStaging(cp: ControlPlane, draft: ControlState, config: Obj, self?: string): void {
+function checkStaging(cp: ControlPlane, config: Obj, self?: string): void {
   const distributions = cp.host.model().distributions;
   for (const name of dnsNamesOf(config)) {
     const staging = distributions.find((d) => d.DomainName === name.toLowerCase());
     if (staging?.DistributionConfig.Staging !== true)
       invalid(`StagingDistributionDnsNames: ${name} is not the domain name of a staging distribution`);
-    const other = Object.values(draft.continuousDeploymentPolicies).find(
+    const other = allOfKind(cp, CONTINUOUS_DEPLOYMENT_POLICIES).find(
       (p) => p.Id !== self && dnsNamesOf(p.Config).includes(name),
     );
     if (other)
@@ -136,8 +138,14 @@ export const CONTINUOUS_DEPLOYMENT_POLICIES: StoredKind = {
   newId: randomUUID,
   body,
   summary: (r) => ({ ContinuousDeploymentPolicy: body(r) }),
+  fromModel(model) {
+    const out = new Map<string, Obj>();
+    for (const [id, config] of model.continuousDeploymentPolicyConfigs)
+      out.set(id, continuousDeploymentPolicyConfigToApi({ ...config }));
+    return out;
+  },
   validate,
-  check(cp, draft, op, config, current) {
+  check(cp, _draft, op, config, current) {
     if (op === 'delete') {
       const users = distributionsUsing(cp, String(current?.Id));
       if (users.length)
@@ -147,12 +155,12 @@ export const CONTINUOUS_DEPLOYMENT_POLICIES: StoredKind = {
         );
       return;
     }
-    if (op === 'create' && Object.keys(draft.continuousDeploymentPolicies).length >= MAX_POLICIES)
+    if (op === 'create' && allOfKind(cp, CONTINUOUS_DEPLOYMENT_POLICIES).length >= MAX_POLICIES)
       throw new ApiError(
         'TooManyContinuousDeploymentPolicies',
         `Your account already has ${MAX_POLICIES} continuous deployment policies`,
       );
-    checkStaging(cp, draft, config, current?.Id);
+    checkStaging(cp, config, current?.Id);
   },
 };
 

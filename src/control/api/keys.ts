@@ -5,18 +5,21 @@
  * use) and List (Marker/MaxItems) for each, through `storedResourceRoutes`, the route builder
  * continuous deployment policies share.
  *
- * Config-file public keys and key groups load and validate with the API's ones (a group may name
- * a key from a file) but are not listed here: the model keeps neither (README "Known gaps").
+ * Config-file public keys and key groups are shown as views.ts shows config-file resources: a
+ * content-derived ETag, moved into the state by Update, hidden by a tombstone on Delete; they
+ * count towards the quotas and uniqueness rules as the API's do.
  */
 import { createPublicKey, randomUUID } from 'node:crypto';
 import type { Obj } from '../../config/issues.js';
 import { ApiError, type ApiErrorCode, ConfigError, type ConfigIssue } from '../../errors.js';
+import type { EdgeModel } from '../../model/types.js';
+import { keyGroupConfigToApi, publicKeyConfigToApi } from '../api-shape.js';
 import type { ControlPlane } from '../control-plane.js';
 import type { ApiRequest, ApiResponse, Route } from '../router.js';
 import { apiList, checkETag, pageOf, requireIfMatch } from '../router.js';
 import { type ControlState, newETag, newOpaqueId, type ResourceList, type StoredResource } from '../state.js';
 import { parseXmlBody } from '../xml/codec.js';
-import { storeResource } from './views.js';
+import { allResources, findResource, type ResourceView, storeResource } from './views.js';
 
 /** CloudFront's quotas (control-api.md §6). */
 const MAX_KEY_GROUPS = 10;
@@ -43,10 +46,12 @@ export interface StoredKind {
   body(record: StoredResource): Obj;
   /** One item of the list (`<PublicKeySummary>`). */
   summary(record: StoredResource): Obj;
+  /** Config-file resources of the kind in the API's shape, by id (state-held ones are skipped). */
+  fromModel(model: EdgeModel): ReadonlyMap<string, Obj>;
   /** Field checks on the request body, before any state is read (InvalidArgument & co.). */
   validate(config: Obj): void;
   /** Checks against the state inside the change: uniqueness, quotas, what is in use. */
-  check(cp: ControlPlane, draft: ControlState, op: Operation, config: Obj, current?: StoredResource): void;
+  check(cp: ControlPlane, draft: ControlState, op: Operation, config: Obj, current?: ResourceView): void;
   /** Config issues from rebuilding the model that CloudFront reports with a code of their own. */
   issueCodes?: readonly IssueCode[];
   /** Whether `CreatedTime` (kept as LastModifiedTime) stays as it was on update. */
@@ -84,14 +89,19 @@ function checkComment(config: Obj, root: string): void {
     invalid(`${root}.Comment is longer than ${MAX_COMMENT_LENGTH} characters`);
 }
 
-function findStored(cp: ControlPlane, kind: StoredKind, id: string): StoredResource {
-  const record = cp.state[kind.list][id];
-  if (!record)
+/** Every resource of the kind: the state's and the config files' (views.ts). */
+export function allOfKind(cp: ControlPlane, kind: StoredKind): ResourceView[] {
+  return allResources(cp, kind.list, () => kind.fromModel(cp.host.model()));
+}
+
+function findStored(cp: ControlPlane, kind: StoredKind, id: string): ResourceView {
+  const view = findResource(cp, kind.list, id, () => kind.fromModel(cp.host.model()));
+  if (!view)
     throw new ApiError(
       kind.notFound,
       `The specified ${kind.segment.replaceAll('-', ' ')} does not exist: ${id}`,
     );
-  return record;
+  return view;
 }
 
 /** Runs a change; a config issue the kind names becomes CloudFront's own code for it. */
@@ -157,12 +167,14 @@ async function remove(cp: ControlPlane, kind: StoredKind, req: ApiRequest): Prom
     checkETag(ifMatch, current.ETag);
     kind.check(cp, draft, 'delete', current.Config, current);
     delete draft[kind.list][id];
+    // Always: one moved into the state by an update may still be declared in a config file.
+    if (!draft.deleted.includes(`${kind.list}/${id}`)) draft.deleted.push(`${kind.list}/${id}`);
   });
   return { status: 204 };
 }
 
 function list(cp: ControlPlane, kind: StoredKind, req: ApiRequest): ApiResponse {
-  const { page, nextMarker, maxItems } = pageOf(Object.values(cp.state[kind.list]), (r) => r.Id, req.query);
+  const { page, nextMarker, maxItems } = pageOf(allOfKind(cp, kind), (r) => r.Id, req.query);
   return {
     status: 200,
     root: `${kind.root}List`,
@@ -262,12 +274,15 @@ function checkEncodedKey(pem: string): void {
 const sameKey = (a: unknown, b: unknown) =>
   String(a).replace(/\r\n/g, '\n').trim() === String(b).replace(/\r\n/g, '\n').trim();
 
-/** Key groups in the state that hold the public key `id`. */
-function groupsHolding(draft: ControlState, id: string): string[] {
-  return Object.values(draft.keyGroups)
+/** Key groups (the state's and config files') that hold the public key `id`. */
+function groupsHolding(cp: ControlPlane, id: string): string[] {
+  return allOfKind(cp, KEY_GROUPS)
     .filter((g) => ((g.Config.Items as unknown[] | undefined) ?? []).includes(id))
     .map((g) => g.Id);
 }
+
+/** A config-file public key has no CallerReference of its own: a stable one from its id. */
+const fileCallerReference = (id: string) => `edgefront-config-${id}`;
 
 const inKeyGroupItems = (issue: ConfigIssue) =>
   issue.path.includes('KeyGroupConfig') && issue.path.includes('Items');
@@ -297,7 +312,13 @@ export const PUBLIC_KEYS: StoredKind = {
     checkEncodedKey(requireString(config, 'EncodedKey', 'PublicKeyConfig'));
     checkComment(config, 'PublicKeyConfig');
   },
-  check(_cp, draft, op, config, current) {
+  fromModel(model) {
+    const out = new Map<string, Obj>();
+    for (const [id, config] of model.publicKeyConfigs)
+      out.set(id, publicKeyConfigToApi({ ...config }, { CallerReference: fileCallerReference(id) }));
+    return out;
+  },
+  check(cp, _draft, op, config, current) {
     if (op === 'update' && current) {
       const changed = ['CallerReference', 'Name', 'EncodedKey'].filter((f) =>
         f === 'EncodedKey' ? !sameKey(config[f], current.Config[f]) : config[f] !== current.Config[f],
@@ -310,12 +331,12 @@ export const PUBLIC_KEYS: StoredKind = {
       return;
     }
     if (op === 'delete') {
-      const groups = groupsHolding(draft, String(current?.Id));
+      const groups = groupsHolding(cp, String(current?.Id));
       if (groups.length)
         throw new ApiError('PublicKeyInUse', `The public key is in use by key group ${groups.join(', ')}`);
       return;
     }
-    for (const other of Object.values(draft.publicKeys)) {
+    for (const other of allOfKind(cp, PUBLIC_KEYS)) {
       if (other.Config.CallerReference === config.CallerReference)
         throw new ApiError(
           'PublicKeyAlreadyExists',
@@ -374,14 +395,19 @@ export const KEY_GROUPS: StoredKind = {
     checkKeyGroupItems(config);
     checkComment(config, 'KeyGroupConfig');
   },
-  check(cp, draft, op, config, current) {
+  fromModel(model) {
+    const out = new Map<string, Obj>();
+    for (const [id, config] of model.keyGroupConfigs) out.set(id, keyGroupConfigToApi({ ...config }));
+    return out;
+  },
+  check(cp, _draft, op, config, current) {
     if (op === 'delete') {
       const users = distributionsTrusting(cp, String(current?.Id));
       if (users.length)
         throw new ApiError('ResourceInUse', `The key group is trusted by distribution ${users.join(', ')}`);
       return;
     }
-    const others = Object.values(draft.keyGroups).filter((g) => g.Id !== current?.Id);
+    const others = allOfKind(cp, KEY_GROUPS).filter((g) => g.Id !== current?.Id);
     const same = others.find((g) => g.Config.Name === config.Name);
     if (same)
       throw new ApiError(
