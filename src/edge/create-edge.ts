@@ -153,6 +153,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       routes: buildRouteTable(model),
       fetcher: createOriginFetcher({
         buckets: model.buckets,
+        originAccessControls: model.originAccessControls,
         s3Endpoint: options.s3Endpoint ? new URL(options.s3Endpoint) : undefined,
         originOverrides: new Map(
           Object.entries(options.originOverrides ?? {}).map(([domain, url]) => [
@@ -268,9 +269,9 @@ function unbuiltFeatureNotes(model: EdgeModel): string[] {
       }
     }
     for (const origin of dist.origins.values()) {
-      if (origin.config.OriginAccessControlId && !model.buckets.has(origin.bucket ?? '')) {
+      if (origin.config.S3OriginConfig?.OriginAccessIdentity && !model.buckets.has(origin.bucket ?? '')) {
         out.push(
-          `${dist.Id} origin ${origin.config.Id}: OAC signing is not done yet (issue #6); requests go unsigned`,
+          `${dist.Id} origin ${origin.config.Id}: an origin access identity cannot be assumed outside CloudFront; requests go unsigned (use an origin access control, or --bucket)`,
         );
       }
     }

@@ -2,7 +2,9 @@
  * HTTP/1.1 to custom origins, S3 REST endpoints and S3 website endpoints over pooled
  * keep-alive undici connections (origins.md §1.2, §4.5), with CloudFront's
  * ConnectionAttempts retries and error mapping (§5). Redirects are returned, never
- * followed (§8). Request and response bodies stream; nothing is buffered.
+ * followed (§8). Request and response bodies stream; nothing is buffered, except a request
+ * body that must be hashed for an OAC signature (oac-sign.ts). Requests to an origin with an
+ * origin access control are signed here, once the Host, path and headers sent are final.
  */
 
 import type { Readable } from 'node:stream';
@@ -11,6 +13,7 @@ import { Pool } from 'undici';
 import { copyHeaders } from '../edge/copy-headers.js';
 import type { OriginModel } from '../model/types.js';
 import { type DestinationPlan, planDestination, poolKey } from './destination.js';
+import { type OacPlan, OacSigner, oacPlan } from './oac-sign.js';
 import { classifyFailure, isRetryable, toEdgeError } from './origin-errors.js';
 import type { OriginRequest, OriginResponse, OriginSettings } from './types.js';
 
@@ -48,9 +51,12 @@ export class CustomHttpOrigin {
   readonly #routes = new WeakMap<OriginModel, Routes>();
   readonly #pools = new Map<string, Pool>();
   readonly #ca: string[] | undefined;
+  readonly #signer: OacSigner;
+  readonly #oacPlans = new WeakMap<OriginModel, OacPlan | null>();
 
   constructor(settings: OriginSettings) {
     this.#settings = settings;
+    this.#signer = new OacSigner(settings.credentials);
     for (const [domain, url] of settings.originOverrides) this.#overrides.set(domain.toLowerCase(), url);
     // Node's `ca` replaces the default trust store, so extra test CAs are added to the bundled
     // roots (NODE_EXTRA_CA_CERTS keeps working when `ca` is not set).
@@ -61,13 +67,20 @@ export class CustomHttpOrigin {
     const { pool, plan } = this.#destination(request.origin, request.viewerProtocol);
     const method = request.method;
     const idempotent = method === 'GET' || method === 'HEAD';
-    const path = plan.pathPrefix === '' ? request.path : plan.pathPrefix + request.path;
-    const headers =
-      plan.hostHeader === undefined
-        ? request.headers
-        : Object.assign(copyHeaders(request.headers), { host: plan.hostHeader });
-    const deferred = request.body ? new DeferredBody(request.body) : undefined;
-    const body = (deferred ?? null) as Readable | null;
+    const unsigned = {
+      method,
+      path: plan.pathPrefix === '' ? request.path : plan.pathPrefix + request.path,
+      headers:
+        plan.hostHeader === undefined
+          ? request.headers
+          : Object.assign(copyHeaders(request.headers), { host: plan.hostHeader }),
+      body: request.body,
+    };
+    const oac = this.#oacPlan(request.origin);
+    const { path, headers, body: source } = oac ? await this.#signer.sign(unsigned, oac) : unsigned;
+    // A body read to be hashed is a Buffer, which undici can send again on a retry.
+    const deferred = source && !Buffer.isBuffer(source) ? new DeferredBody(source) : undefined;
+    const body = (deferred ?? source) as Readable | Buffer | null;
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -88,6 +101,16 @@ export class CustomHttpOrigin {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  /** Computed once per origin; origins a function builds per request are computed per request. */
+  #oacPlan(model: OriginModel): OacPlan | undefined {
+    let plan = this.#oacPlans.get(model);
+    if (plan === undefined) {
+      plan = oacPlan(model, this.#settings.originAccessControls) ?? null;
+      this.#oacPlans.set(model, plan);
+    }
+    return plan ?? undefined;
   }
 
   #destination(model: OriginModel, viewerProtocol: 'http' | 'https'): Destination {

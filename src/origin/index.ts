@@ -10,7 +10,8 @@
  * | s3-website   | no                              | custom-http.ts, HTTP 80                      |
  * | custom       | —                               | custom-http.ts, OriginProtocolPolicy         |
  *
- * `--origin-override` applies to every custom-http.ts row.
+ * `--origin-override` applies to every custom-http.ts row, and so does Origin Access Control:
+ * an origin with an OAC is SigV4-signed there (oac-sign.ts); local buckets are never signed.
  */
 import { CustomHttpOrigin } from './custom-http.js';
 import { LocalBucketOrigin } from './local-bucket.js';

@@ -6,7 +6,9 @@
  * OriginCommError → 504, OriginDnsError → 502, OriginInvalidResponseError → 502).
  */
 import type { Readable } from 'node:stream';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { OriginModel } from '../model/types.js';
+import type { OriginAccessControls } from './oac-sign.js';
 
 export interface OriginRequest {
   readonly origin: OriginModel;
@@ -15,7 +17,10 @@ export interface OriginRequest {
   readonly path: string;
   /** Lowercase names; `host` included (the origin's DomainName unless a policy forwards the viewer's). */
   readonly headers: Record<string, string>;
-  /** Request body; null for bodiless requests. Streamed, never buffered. */
+  /**
+   * Request body; null for bodiless requests. Streamed, never buffered, except to hash it for an
+   * OAC signature that needs the hash (oac-sign.ts).
+   */
   readonly body: Readable | null;
   /** The viewer's protocol, for OriginProtocolPolicy `match-viewer`. */
   readonly viewerProtocol: 'http' | 'https';
@@ -42,6 +47,13 @@ export interface OriginSettings {
    * NODE_EXTRA_CA_CERTS). For tests and private CAs; certificates are always verified.
    */
   readonly ca?: readonly string[];
+  /** The model's origin access controls by Id: an origin naming one is SigV4-signed (oac-sign.ts). */
+  readonly originAccessControls?: OriginAccessControls;
+  /**
+   * AWS credentials for OAC signing. Default: the SDK's default provider chain. A programmatic
+   * option (tests, embedders), not a config key.
+   */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface OriginFetcher {
