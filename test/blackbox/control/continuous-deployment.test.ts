@@ -34,9 +34,9 @@ const BY_HEADER: TrafficConfig = {
   SingleHeaderConfig: { Header: 'aws-cf-cd-canary', Value: 'yes' },
 };
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, doc: object = simpleConfig(8080)) {
   const dir = await tempDir();
-  const serve = ['--config', await writeYaml(dir.dir, 'edgefront.yaml', simpleConfig(8080))];
+  const serve = ['--config', await writeYaml(dir.dir, 'edgefront.yaml', doc)];
   serve.push('--state-dir', join(dir.dir, 'state'));
   const api = await startApiEdge(serve);
   t.after(() => api.edge.close().then(dir.remove));
@@ -283,4 +283,71 @@ test('policies survive a restart with the same --state-dir: the stored API shape
   const got = await again.cf.send(new GetContinuousDeploymentPolicyCommand({ Id: id }));
   assert.equal(got.ETag, created.ETag);
   assert.deepEqual(got.ContinuousDeploymentPolicy, created.ContinuousDeploymentPolicy);
+});
+
+test('a config-file policy naming a config-file staging distribution: listed with a stable ETag, updated and deleted through the API, across restarts', async (t) => {
+  const primary = simpleConfig(8080).Distributions[0];
+  const staging = { Id: 'E2STAGING', DistributionConfig: { ...primary.DistributionConfig, Staging: true } };
+  const { api: first, serve } = await setup(t, {
+    Distributions: [primary, staging],
+    ContinuousDeploymentPolicies: [
+      {
+        Id: 'c0ffee00-0000-4000-8000-000000000001',
+        ContinuousDeploymentPolicyConfig: {
+          StagingDistributionDnsNames: ['e2staging.edgefront.localhost'],
+          Enabled: true,
+          TrafficConfig: BY_HEADER,
+        },
+      },
+    ],
+  });
+  let api = first;
+  /** The same config file and --state-dir on a new edge. */
+  async function restart() {
+    await api.edge.close();
+    api = await startApiEdge(serve);
+    t.after(() => api.edge.close());
+  }
+  const id = 'c0ffee00-0000-4000-8000-000000000001';
+  const expected = policy('e2staging.edgefront.localhost', BY_HEADER);
+
+  const list = await api.cf.send(new ListContinuousDeploymentPoliciesCommand({}));
+  assert.equal(list.ContinuousDeploymentPolicyList?.Quantity, 1);
+  const item = list.ContinuousDeploymentPolicyList?.Items?.[0].ContinuousDeploymentPolicy;
+  assert.equal(item?.Id, id);
+  assert.deepEqual(item?.ContinuousDeploymentPolicyConfig, expected);
+  const got = await api.cf.send(new GetContinuousDeploymentPolicyConfigCommand({ Id: id }));
+  assert.deepEqual(got.ContinuousDeploymentPolicyConfig, expected);
+  assert.match(got.ETag ?? '', /^E[A-Z0-9]{13}$/);
+  // The config file's policy holds the staging distribution.
+  await assert.rejects(
+    api.cf.send(new CreateContinuousDeploymentPolicyCommand({ ContinuousDeploymentPolicyConfig: expected })),
+    { name: 'StagingDistributionInUse' },
+  );
+
+  await restart();
+  assert.equal((await api.cf.send(new GetContinuousDeploymentPolicyCommand({ Id: id }))).ETag, got.ETag);
+  const updated = await api.cf.send(
+    new UpdateContinuousDeploymentPolicyCommand({
+      Id: id,
+      IfMatch: got.ETag,
+      ContinuousDeploymentPolicyConfig: policy('e2staging.edgefront.localhost', WEIGHTED),
+    }),
+  );
+  assert.notEqual(updated.ETag, got.ETag);
+
+  await restart();
+  const after = await api.cf.send(new GetContinuousDeploymentPolicyCommand({ Id: id }));
+  assert.equal(after.ETag, updated.ETag);
+  assert.deepEqual(
+    after.ContinuousDeploymentPolicy?.ContinuousDeploymentPolicyConfig?.TrafficConfig,
+    WEIGHTED,
+  );
+  await api.cf.send(new DeleteContinuousDeploymentPolicyCommand({ Id: id, IfMatch: updated.ETag }));
+
+  await restart();
+  await assert.rejects(api.cf.send(new GetContinuousDeploymentPolicyCommand({ Id: id })), {
+    name: 'NoSuchContinuousDeploymentPolicy',
+  });
+  assert.equal(await count(api.cf), 0);
 });

@@ -40,11 +40,12 @@ const EC_P256 = pem('ec', { namedCurve: 'prime256v1' });
 /** The config file's key: listed and readable through the API, and a key group may name it. */
 const FILE_KEY_ID = 'KFILEKEY000001';
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, files: object = {}) {
   const dir = await tempDir();
   const config = await writeYaml(dir.dir, 'edgefront.yaml', {
     ...simpleConfig(8080),
     PublicKeys: [{ Id: FILE_KEY_ID, PublicKeyConfig: { Name: 'from-file', EncodedKey: RSA_2048 } }],
+    ...files,
   });
   const serve = ['--config', config, '--state-dir', join(dir.dir, 'state')];
   const api = await startApiEdge(serve);
@@ -357,4 +358,116 @@ test('public keys and key groups survive a restart with the same --state-dir, ET
   const got = await again.cf.send(new GetKeyGroupCommand({ Id: group.id }));
   assert.equal(got.ETag, group.etag);
   assert.deepEqual(got.KeyGroup?.KeyGroupConfig?.Items, [key.id, FILE_KEY_ID]);
+});
+
+test('config-file public keys and key groups: listed and read with a stable ETag, updated and deleted through the API, across restarts', async (t) => {
+  const first = await setup(t, {
+    PublicKeys: [
+      {
+        Id: 'KFILEKEY000002',
+        PublicKeyConfig: { Name: 'file-key', EncodedKey: EC_P256, Comment: 'from yaml' },
+      },
+    ],
+    KeyGroups: [
+      // The key named by its Name: the API shows its id.
+      { KeyGroupConfig: { Name: 'file-signers', Items: ['file-key'], Comment: 'from yaml' } },
+      { KeyGroupConfig: { Name: 'file-spare', Items: ['KFILEKEY000002'] } },
+    ],
+  });
+  let api = first.api;
+  const restart = async () => {
+    await api.edge.close();
+    const again = await startApiEdge(first.serve);
+    t.after(() => again.edge.close());
+    api = again;
+  };
+  const groupNamed = async (name: string) => {
+    const list = await api.cf.send(new ListKeyGroupsCommand({}));
+    return list.KeyGroupList?.Items?.find((s) => s.KeyGroup?.KeyGroupConfig?.Name === name)?.KeyGroup;
+  };
+
+  const keys = await api.cf.send(new ListPublicKeysCommand({}));
+  assert.deepEqual(
+    keys.PublicKeyList?.Items?.find((k) => k.Id === 'KFILEKEY000002'),
+    {
+      Id: 'KFILEKEY000002',
+      Name: 'file-key',
+      CreatedTime: keys.PublicKeyList?.Items?.[0].CreatedTime,
+      EncodedKey: EC_P256,
+      Comment: 'from yaml',
+    },
+  );
+  const key = await api.cf.send(new GetPublicKeyConfigCommand({ Id: 'KFILEKEY000002' }));
+  assert.match(key.ETag ?? '', /^E[A-Z0-9]{13}$/);
+  assert.equal(key.PublicKeyConfig?.CallerReference, 'edgefront-config-KFILEKEY000002');
+  const signers = await groupNamed('file-signers');
+  const spare = await groupNamed('file-spare');
+  assert.deepEqual(signers?.KeyGroupConfig, {
+    Name: 'file-signers',
+    Items: ['KFILEKEY000002'],
+    Comment: 'from yaml',
+  });
+  const signersETag = (await api.cf.send(new GetKeyGroupCommand({ Id: signers?.Id }))).ETag as string;
+  const spareETag = (await api.cf.send(new GetKeyGroupConfigCommand({ Id: spare?.Id }))).ETag as string;
+  assert.match(signersETag, /^E[A-Z0-9]{13}$/);
+  // Config-file groups hold the key; config-file items count towards the quota and names.
+  await assert.rejects(api.cf.send(new DeletePublicKeyCommand({ Id: 'KFILEKEY000002', IfMatch: key.ETag })), {
+    name: 'PublicKeyInUse',
+  });
+  await assert.rejects(
+    api.cf.send(
+      new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'file-spare', Items: ['KFILEKEY000002'] } }),
+    ),
+    { name: 'KeyGroupAlreadyExists' },
+  );
+  for (let i = 3; i <= 10; i++) await createGroup(api.cf, `group-${i}`, ['KFILEKEY000002']);
+  await assert.rejects(
+    api.cf.send(new CreateKeyGroupCommand({ KeyGroupConfig: { Name: 'eleven', Items: ['KFILEKEY000002'] } })),
+    {
+      name: 'TooManyKeyGroups',
+    },
+  );
+
+  await restart();
+  assert.equal((await api.cf.send(new GetKeyGroupCommand({ Id: signers?.Id }))).ETag, signersETag);
+  assert.equal((await api.cf.send(new GetPublicKeyCommand({ Id: 'KFILEKEY000002' }))).ETag, key.ETag);
+
+  await assert.rejects(
+    api.cf.send(
+      new UpdateKeyGroupCommand({
+        Id: signers?.Id,
+        IfMatch: 'ESTALEETAG00000',
+        KeyGroupConfig: { Name: 'file-signers', Items: ['KFILEKEY000002'] },
+      }),
+    ),
+    { name: 'PreconditionFailed' },
+  );
+  const updated = await api.cf.send(
+    new UpdateKeyGroupCommand({
+      Id: signers?.Id,
+      IfMatch: signersETag,
+      KeyGroupConfig: { Name: 'file-signers', Items: ['KFILEKEY000002'], Comment: 'changed' },
+    }),
+  );
+  assert.notEqual(updated.ETag, signersETag);
+  const keyUpdated = await api.cf.send(
+    new UpdatePublicKeyCommand({
+      Id: 'KFILEKEY000002',
+      IfMatch: key.ETag,
+      PublicKeyConfig: { ...(key.PublicKeyConfig as PublicKeyConfig), Comment: 'rotated' },
+    }),
+  );
+  await api.cf.send(new DeleteKeyGroupCommand({ Id: spare?.Id, IfMatch: spareETag }));
+  await assert.rejects(api.cf.send(new GetKeyGroupCommand({ Id: spare?.Id })), { name: 'NoSuchResource' });
+
+  await restart();
+  const after = await api.cf.send(new GetKeyGroupCommand({ Id: signers?.Id }));
+  assert.equal(after.ETag, updated.ETag);
+  assert.equal(after.KeyGroup?.KeyGroupConfig?.Comment, 'changed');
+  const keyAfter = await api.cf.send(new GetPublicKeyCommand({ Id: 'KFILEKEY000002' }));
+  assert.equal(keyAfter.ETag, keyUpdated.ETag);
+  assert.equal(keyAfter.PublicKey?.PublicKeyConfig?.Comment, 'rotated');
+  await assert.rejects(api.cf.send(new GetKeyGroupCommand({ Id: spare?.Id })), { name: 'NoSuchResource' });
+  assert.equal(await groupNamed('file-spare'), undefined);
+  assert.equal(await groupCount(api.cf), 9);
 });
