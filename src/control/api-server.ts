@@ -50,28 +50,47 @@ function distinctHeaders(req: IncomingMessage): Record<string, string | string[]
   return out;
 }
 
+/**
+ * The whole body, or RequestEntityTooLarge as soon as it is known to pass `limit` (declared, or
+ * counted for a chunked body): nothing more is kept, and the 413 goes out at once.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
+    const tooLarge = () => {
+      discardRest(req, limit);
       reject(new ApiError('RequestEntityTooLarge', `the request body is over ${limit} bytes`));
-      req.resume();
-      return;
-    }
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new ApiError('RequestEntityTooLarge', `the request body is over ${limit} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        tooLarge();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Reads and drops the rest of a refused body so that the client, still sending, reads the 413
+ * (closing with unread bytes would reset the connection under the answer); past `budgetBytes`
+ * more, the connection is cut.
+ */
+function discardRest(req: IncomingMessage, budgetBytes: number): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > budgetBytes) req.socket.destroy();
+  });
+  req.resume();
 }
 
 function sendXml(res: ServerResponse, requestId: string, answer: ApiResponse): void {
