@@ -7,6 +7,7 @@
  */
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ConfigError } from '../errors.js';
 import { type ControlState, emptyState } from './state.js';
 
 export interface StateStore {
@@ -60,9 +61,34 @@ export class FileStateStore implements StateStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
       throw err;
     }
-    const state = JSON.parse(text) as ControlState;
-    if (state.format !== 1) throw new Error(`${this.file}: unknown state format ${String(state.format)}`);
+    let state: ControlState;
+    try {
+      state = JSON.parse(text) as ControlState;
+    } catch (err) {
+      throw this.unreadable(`is not valid JSON (${(err as Error).message})`);
+    }
+    if (typeof state !== 'object' || state === null || Array.isArray(state))
+      throw this.unreadable('does not hold a state object');
+    if (state.format !== 1)
+      throw this.unreadable(
+        `has state format ${JSON.stringify(state.format)}, which this edgefront does not know`,
+      );
     return { ...emptyState(), ...state };
+  }
+
+  /**
+   * The state file exists but cannot be read as state: starting empty would silently drop every
+   * change acknowledged through the API, so the node refuses to start and says where to look.
+   */
+  private unreadable(why: string): ConfigError {
+    return new ConfigError([
+      {
+        file: this.file,
+        path: [],
+        message: `the control plane's state ${why}; edgefront will not start without it rather than lose acknowledged API changes`,
+        fix: 'restore the file from a backup, or move it away to start with an empty state',
+      },
+    ]);
   }
 
   save(state: ControlState): Promise<void> {
