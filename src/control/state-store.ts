@@ -26,7 +26,14 @@ let tempCounter = 0;
 /** Write-fsync-rename-fsync: the file holds either its old or its new content, whole. */
 export async function writeFileDurably(file: string, content: string): Promise<void> {
   const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
+  const created = await mkdir(dir, { recursive: true });
+  // A directory made here exists after a power cut only once its parent is synced too.
+  if (created !== undefined) {
+    for (let made = dir; ; made = dirname(made)) {
+      await syncDirectory(dirname(made));
+      if (made === created || dirname(made) === made) break;
+    }
+  }
   const temp = join(dir, `.${process.pid}-${++tempCounter}.tmp`);
   const handle = await open(temp, 'w', 0o600);
   try {
@@ -39,11 +46,15 @@ export async function writeFileDurably(file: string, content: string): Promise<v
   }
   await handle.close();
   await rename(temp, file);
-  const dirHandle = await open(dir, 'r');
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    await dirHandle.sync();
+    await handle.sync();
   } finally {
-    await dirHandle.close();
+    await handle.close();
   }
 }
 
