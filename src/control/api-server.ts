@@ -108,8 +108,13 @@ function sendXml(res: ServerResponse, requestId: string, answer: ApiResponse): v
   res.end(data);
 }
 
+/** An error message quotes what was sent; past this many characters it is cut (never a body echoed back). */
+const MAX_ERROR_MESSAGE = 4096;
+
 function sendApiError(res: ServerResponse, requestId: string, err: ApiError): void {
-  const body = errorXml(err.faultType, err.code, err.message, requestId);
+  const message =
+    err.message.length > MAX_ERROR_MESSAGE ? `${err.message.slice(0, MAX_ERROR_MESSAGE)}…` : err.message;
+  const body = errorXml(err.faultType, err.code, message, requestId);
   res.writeHead(err.status, {
     'content-type': 'text/xml',
     'x-amzn-RequestId': requestId,

@@ -9,7 +9,7 @@ import { ApiError } from '../../errors.js';
 import { itemElementOf } from './list-items.js';
 import { CDATA_KEY, MAX_DEPTH, type OrderedNode, readElement, TEXT_KEY } from './read-tree.js';
 import { writeScalar } from './scalars.js';
-import { escapeText } from './text.js';
+import { escapeText, quote } from './text.js';
 
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
@@ -63,7 +63,7 @@ export function parseXmlBody(body: Buffer | string, root: string): Record<string
   if (verdict !== true)
     throw new ApiError(
       'MalformedXML',
-      `The XML you provided was not well-formed (line ${verdict.err.line}: ${verdict.err.msg}); expected <${root}>.`,
+      `The XML you provided was not well-formed (line ${verdict.err.line}: ${quote(verdict.err.msg)}); expected <${root}>.`,
     );
   let nodes: OrderedNode[];
   try {
@@ -75,7 +75,10 @@ export function parseXmlBody(body: Buffer | string, root: string): Record<string
   }
   const top = nodes.flatMap((n) => Object.keys(n).filter((k) => k !== TEXT_KEY && k !== ':@'));
   if (top[0] !== root)
-    throw new ApiError('MalformedXML', `Expected <${root}> as the root element, got <${top[0]}>.`);
+    throw new ApiError(
+      'MalformedXML',
+      `Expected <${root}> as the root element, got <${quote(String(top[0]))}>.`,
+    );
   const value = readElement(root, nodes.find((n) => root in n)?.[root] as OrderedNode[], '', 1);
   if (value === '') return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -7,7 +7,7 @@
 import { ApiError } from '../../errors.js';
 import { isListElement } from './list-items.js';
 import { isTypedScalar, readScalar } from './scalars.js';
-import { decodeText } from './text.js';
+import { decodeText, quote } from './text.js';
 
 /** One entry of fast-xml-parser's `preserveOrder` output: `{ Tag: [children] }` or `{ '#text': '…' }`. */
 export type OrderedNode = Record<string, unknown>;
@@ -63,7 +63,7 @@ export function readElement(name: string, nodes: OrderedNode[], path: string, de
   if (isTypedScalar(name))
     throw new ApiError('InvalidArgument', `${path || name}: expected a value, got child elements`);
   if (text.trim() !== '')
-    throw new ApiError('MalformedXML', `${path || name}: text "${text.trim()}" beside child elements`);
+    throw new ApiError('MalformedXML', `${path || name}: text "${quote(text.trim())}" beside child elements`);
   const out: Record<string, unknown> = {};
   for (const [child, grandchildren] of elements) {
     const at = join(path, child);

@@ -6,6 +6,7 @@
  * (`FunctionCode`, `EventObject`) stay base64 text.
  */
 import { ApiError } from '../../errors.js';
+import { quote } from './text.js';
 
 /** Whole numbers (Java int/long in the model). */
 export const INTEGER_FIELDS = new Set([
@@ -90,14 +91,14 @@ export function readScalar(name: string, text: string, path: string): string | n
     if (!pattern.test(text) || !(pattern === INTEGER ? Number.isSafeInteger(n) : Number.isFinite(n)))
       throw new ApiError(
         'InvalidArgument',
-        `${path}: "${text}" is not ${pattern === INTEGER ? 'an integer' : 'a number'}`,
+        `${path}: "${quote(text)}" is not ${pattern === INTEGER ? 'an integer' : 'a number'}`,
       );
     return n;
   }
   if (BOOLEAN_FIELDS.has(name)) {
     if (text === 'true') return true;
     if (text === 'false') return false;
-    throw new ApiError('InvalidArgument', `${path}: "${text}" is not true or false`);
+    throw new ApiError('InvalidArgument', `${path}: "${quote(text)}" is not true or false`);
   }
   return text;
 }

@@ -27,10 +27,14 @@ export function decodeText(raw: string): string {
     .replace(/\r\n?/g, '\n') // XML 1.0 §2.11: literal line ends are read as \n.
     .replace(/&([^;&<]*)(;?)/g, (whole, ref: string, semi: string) => {
       if (!semi)
-        throw new ApiError('MalformedXML', `"${whole}" is neither an entity nor a character reference`);
+        throw new ApiError(
+          'MalformedXML',
+          `"${quote(whole)}" is neither an entity nor a character reference`,
+        );
       if (Object.hasOwn(PREDEFINED, ref)) return PREDEFINED[ref];
       const m = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref);
-      if (!m) throw new ApiError('MalformedXML', `entity &${ref}; is not defined (DTDs are not accepted)`);
+      if (!m)
+        throw new ApiError('MalformedXML', `entity &${quote(ref)}; is not defined (DTDs are not accepted)`);
       const code = m[1] === undefined ? Number(m[2]) : Number.parseInt(m[1], 16);
       if (!isXmlChar(code)) throw new ApiError('MalformedXML', `&${ref}; is not a character XML allows`);
       return String.fromCodePoint(code);
@@ -61,4 +65,12 @@ const TO_ESCAPE =
  */
 export function escapeText(value: string): string {
   return value.replace(TO_ESCAPE, (ch) => ESCAPES[ch] ?? '\uFFFD');
+}
+
+/** Messages quote the body at most this far: an error never echoes a large body back. */
+const MAX_QUOTE = 120;
+
+/** `value`, cut to MAX_QUOTE characters, for an error message. */
+export function quote(value: string): string {
+  return value.length > MAX_QUOTE ? `${value.slice(0, MAX_QUOTE)}…` : value;
 }

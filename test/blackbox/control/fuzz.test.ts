@@ -689,3 +689,29 @@ test('a megabyte of unclosed CDATA sections or comments is MalformedXML in momen
   }
   await assertServing(server);
 });
+
+test('an error message never echoes a large body back', async () => {
+  const server = await sharedServer();
+  const valid = render(documentOf('DistributionConfig', distributionConfig(server.origin.port, 'echo')));
+  const cases: [string, string][] = [
+    [`<DistributionConfig>${'<a>'.repeat(300_000)}`, 'MalformedXML'],
+    [`<DistributionConfig>${'<'.repeat(500_000)}`, 'MalformedXML'],
+    [valid.replace('<HTTPPort>', `<HTTPPort>${'9'.repeat(500_000)}x`), 'InvalidArgument'],
+    [valid.replace('<Comment>', `<Comment>${'c'.repeat(500_000)}&bogus`), 'MalformedXML'],
+    [
+      valid.replace('<Comment>fuzz</Comment>', `<Comment>${'c'.repeat(500_000)}<b/></Comment>`),
+      'MalformedXML',
+    ],
+  ];
+  for (const [body, code] of cases) {
+    const answer = await assertRefused(server, createDistribution(body), code);
+    assert.ok(
+      answer.body.length < 1024,
+      `${code}: a ${answer.body.length}-byte error for a ${body.length}-byte body`,
+    );
+  }
+  // Whatever a handler puts in its message, the answer is cut to a few KB.
+  const bigKey = `<DistributionConfigWithTags>${valid}<Tags><Items><Tag><Key>${'k'.repeat(500_000)}</Key></Tag></Items></Tags></DistributionConfigWithTags>`;
+  const answer = await assertRefused(server, createDistribution(bigKey, { WithTags: '' }), 'InvalidTagging');
+  assert.ok(answer.body.length < 8192, `a ${answer.body.length}-byte error for a ${bigKey.length}-byte body`);
+});
