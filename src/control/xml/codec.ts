@@ -49,16 +49,38 @@ function declaresDtd(text: string): boolean {
   return false;
 }
 
+// Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF] (XML 1.0 §2.2);
+// with the u flag a lone surrogate matches too.
+const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text: UTF-8 (CloudFront's only encoding), a BOM dropped; bad bytes are MalformedXML. */
+function bodyText(body: Buffer | string, root: string): string {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch {
+    throw new ApiError('MalformedXML', `The request body is not valid UTF-8; expected <${root}>.`);
+  }
+  return text.replace(/^\uFEFF/, '');
+}
+
 /**
  * Parses a request body whose root element must be `root`; returns the SDK-shaped object (what the
  * JS SDK's input type for that operation looks like: `{ Quantity: 2, Items: [...] }` lists, numbers
  * as numbers, booleans as booleans, everything else strings).
  */
 export function parseXmlBody(body: Buffer | string, root: string): Record<string, unknown> {
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  const text = bodyText(body, root);
   if (text.trim() === '') throw new ApiError('MissingBody', `The request body is empty; expected <${root}>.`);
   if (declaresDtd(text))
     throw new ApiError('MalformedXML', `DTDs and entity declarations are not accepted; expected <${root}>.`);
+  const bad = NOT_XML_CHAR.exec(text);
+  if (bad) {
+    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    throw new ApiError('MalformedXML', `U+${code} is not a character XML allows; expected <${root}>.`);
+  }
   const verdict = XMLValidator.validate(text);
   if (verdict !== true)
     throw new ApiError(

@@ -715,3 +715,26 @@ test('an error message never echoes a large body back', async () => {
   const answer = await assertRefused(server, createDistribution(bigKey, { WithTags: '' }), 'InvalidTagging');
   assert.ok(answer.body.length < 8192, `a ${answer.body.length}-byte error for a ${bigKey.length}-byte body`);
 });
+
+test('characters XML forbids and bytes that are not UTF-8 are MalformedXML, never stored altered', async () => {
+  const server = await sharedServer();
+  const withComment = (comment: string | Buffer) => {
+    const [head, tail] = render(
+      documentOf('DistributionConfig', distributionConfig(server.origin.port, 'chars', 'COMMENT')),
+    ).split('COMMENT');
+    return Buffer.concat([Buffer.from(head), Buffer.from(comment), Buffer.from(tail)]);
+  };
+  for (const comment of ['a\u0001b', 'bell\u0007', 'nul\u0000', '\uFFFE', '\uFFFF']) {
+    await assertRefused(server, createDistribution(withComment(comment)), 'MalformedXML');
+  }
+  for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* a surrogate */, [0xf4, 0x90, 0x80, 0x80]]) {
+    await assertRefused(server, createDistribution(withComment(Buffer.from(bytes))), 'MalformedXML');
+  }
+  // Allowed characters of every width arrive as sent.
+  const text = 'tab\there é 中 😀 \u0085\u2028';
+  const created = await signedApiCall(server.api.edge.admin as URL, createDistribution(withComment(text)));
+  assert.equal(created.status, 201, created.body);
+  const id = /<Id>([^<]+)<\/Id>/.exec(created.body)?.[1];
+  const got = await server.api.cf.send(new GetDistributionConfigCommand({ Id: id }));
+  assert.equal(got.DistributionConfig?.Comment, text);
+});
