@@ -7,15 +7,25 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ApiError } from '../../errors.js';
 import { itemElementOf } from './list-items.js';
-import { CDATA_KEY, MAX_DEPTH, type OrderedNode, readElement, TEXT_KEY } from './read-tree.js';
+import {
+  ATTRIBUTES_KEY,
+  CDATA_KEY,
+  checkNamespace,
+  MAX_DEPTH,
+  type OrderedNode,
+  readElement,
+  TEXT_KEY,
+} from './read-tree.js';
 import { writeScalar } from './scalars.js';
-import { escapeText, quote } from './text.js';
+import { CLOUDFRONT_XMLNS, escapeText, quote } from './text.js';
 
-export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+export { CLOUDFRONT_XMLNS };
 
 const parser = new XMLParser({
   preserveOrder: true, // keeps repeated item elements apart and in order
-  ignoreAttributes: true,
+  ignoreAttributes: false, // read only to check namespace declarations (read-tree.ts)
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
   processEntities: false, // text.ts resolves the predefined entities; nothing else is expanded
   htmlEntities: false,
   parseTagValue: false, // scalars.ts types values by field name
@@ -95,13 +105,15 @@ export function parseXmlBody(body: Buffer | string, root: string): Record<string
     const why = deep ? `nests deeper than ${MAX_DEPTH} levels` : 'was not well-formed';
     throw new ApiError('MalformedXML', `The XML you provided ${why}; expected <${root}>.`, { cause: err });
   }
-  const top = nodes.flatMap((n) => Object.keys(n).filter((k) => k !== TEXT_KEY && k !== ':@'));
+  const top = nodes.flatMap((n) => Object.keys(n).filter((k) => k !== TEXT_KEY && k !== ATTRIBUTES_KEY));
   if (top[0] !== root)
     throw new ApiError(
       'MalformedXML',
       `Expected <${root}> as the root element, got <${quote(String(top[0]))}>.`,
     );
-  const value = readElement(root, nodes.find((n) => root in n)?.[root] as OrderedNode[], '', 1);
+  const rootNode = nodes.find((n) => root in n) as OrderedNode;
+  checkNamespace(rootNode, root);
+  const value = readElement(root, rootNode[root] as OrderedNode[], '', 1);
   if (value === '') return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ApiError('MalformedXML', `<${root}> holds text; expected its fields as child elements.`);

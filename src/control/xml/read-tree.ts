@@ -7,13 +7,30 @@
 import { ApiError } from '../../errors.js';
 import { isListElement } from './list-items.js';
 import { isTypedScalar, readScalar } from './scalars.js';
-import { decodeText, quote } from './text.js';
+import { CLOUDFRONT_XMLNS, decodeText, quote } from './text.js';
 
 /** One entry of fast-xml-parser's `preserveOrder` output: `{ Tag: [children] }` or `{ '#text': '…' }`. */
 export type OrderedNode = Record<string, unknown>;
 
 export const TEXT_KEY = '#text';
 export const CDATA_KEY = '#cdata';
+/** Where the parser keeps an element's attributes (names without prefix). */
+export const ATTRIBUTES_KEY = ':@';
+
+/**
+ * An element may restate CloudFront's namespace (or leave it out: edgefront accepts bare
+ * documents), but one in another namespace is not CloudFront's element at all, as an XML
+ * Schema-validating server sees it: `doc/2019-03-26/` from an old client, or a prefix.
+ */
+export function checkNamespace(node: OrderedNode, name: string): void {
+  const attributes = node[ATTRIBUTES_KEY] as Record<string, unknown> | undefined;
+  const xmlns = attributes?.xmlns;
+  if (name.includes(':') || (xmlns !== undefined && xmlns !== CLOUDFRONT_XMLNS))
+    throw new ApiError(
+      'MalformedXML',
+      `<${quote(name)}> is not in CloudFront's namespace ${CLOUDFRONT_XMLNS} (xmlns="${quote(String(xmlns ?? ''))}")`,
+    );
+}
 
 /** Documents nest about 12 deep (a distribution's cookie names); this leaves ample room. */
 export const MAX_DEPTH = 64;
@@ -32,14 +49,17 @@ function contentOf(nodes: OrderedNode[]): Content {
   let hasCdata = false;
   for (const node of nodes) {
     for (const [key, value] of Object.entries(node)) {
-      if (key === ':@') continue; // attributes (xmlns) carry no data here
+      if (key === ATTRIBUTES_KEY) continue; // attributes carry no data here
       if (key === TEXT_KEY) {
         literal += String(value);
         text += decodeText(String(value));
       } else if (key === CDATA_KEY) {
         hasCdata = true; // character data verbatim: no entities inside
         for (const part of value as OrderedNode[]) text += String(part[TEXT_KEY] ?? '');
-      } else elements.push([key, value as OrderedNode[]]);
+      } else {
+        checkNamespace(node, key);
+        elements.push([key, value as OrderedNode[]]);
+      }
     }
   }
   return { elements, text, isFormatting: !hasCdata && /^\s*$/.test(literal) && literal.includes('\n') };

@@ -738,3 +738,21 @@ test('characters XML forbids and bytes that are not UTF-8 are MalformedXML, neve
   const got = await server.api.cf.send(new GetDistributionConfigCommand({ Id: id }));
   assert.equal(got.DistributionConfig?.Comment, text);
 });
+
+test('a document in another XML namespace than CloudFront 2020-05-31 is MalformedXML', async () => {
+  const server = await sharedServer();
+  const valid = render(documentOf('DistributionConfig', distributionConfig(server.origin.port, 'ns')));
+  for (const body of [
+    valid.replace(XMLNS, 'http://cloudfront.amazonaws.com/doc/2019-03-26/'),
+    valid.replace('<Comment>', '<Comment xmlns="urn:other">'),
+    valid.replace('<Origins>', '<Origins xmlns="">'),
+    valid.replace(/DistributionConfig/g, 'cf:DistributionConfig').replace('xmlns=', 'xmlns:cf='),
+    valid.replace(/<Comment>fuzz<\/Comment>/, '<x:Comment xmlns:x="urn:x">fuzz</x:Comment>'),
+  ]) {
+    await assertRefused(server, createDistribution(body), 'MalformedXML');
+  }
+  // The namespace restated, or left out, is the same document.
+  const bare = valid.replace(` xmlns="${XMLNS}"`, '').replace('<Comment>', `<Comment xmlns="${XMLNS}">`);
+  const created = await signedApiCall(server.api.edge.admin as URL, createDistribution(bare));
+  assert.equal(created.status, 201, created.body);
+});
