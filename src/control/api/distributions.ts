@@ -20,6 +20,7 @@ import {
 } from '../router.js';
 import { type ControlState, newETag, newOpaqueId } from '../state.js';
 import { parseXmlBody } from '../xml/codec.js';
+import { checkedTags } from './tags.js';
 import { allResources, findResource, type ResourceView, storeResource } from './views.js';
 
 /** CloudFront's quota on distributions per account (control-api.md §6). */
@@ -124,12 +125,18 @@ function requireFields(config: Obj): void {
       throw new ApiError('InvalidArgument', `DistributionConfig.${field} is required`);
     }
   }
+  // The config loader never sees CallerReference (an API-only field), so its shape is checked here.
+  if (typeof config.CallerReference !== 'string' || config.CallerReference === '') {
+    throw new ApiError('InvalidArgument', 'DistributionConfig.CallerReference must be a non-empty string');
+  }
 }
 
+/** The aliases as written; anything but a string is left to the config loader to refuse. */
 function aliasesOf(config: Obj): string[] {
-  return (((config.Aliases as Obj | undefined)?.Items as string[] | undefined) ?? []).map((a) =>
-    a.toLowerCase(),
-  );
+  const items = (config.Aliases as Obj | undefined)?.Items;
+  return Array.isArray(items)
+    ? items.filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase())
+    : [];
 }
 
 /** CNAMEAlreadyExists when another distribution already serves one of `config`'s aliases. */
@@ -160,13 +167,6 @@ function checkCallerReference(cp: ControlPlane, config: Obj): void {
   }
 }
 
-function tagsOf(body: Obj): Record<string, string> {
-  const items = ((body.Tags as Obj | undefined)?.Items as Obj[] | undefined) ?? [];
-  const tags: Record<string, string> = {};
-  for (const tag of items) tags[String(tag.Key)] = String(tag.Value ?? '');
-  return tags;
-}
-
 async function createDistribution(
   cp: ControlPlane,
   req: ApiRequest,
@@ -179,6 +179,7 @@ async function createDistribution(
   if (!config)
     throw new ApiError('InvalidArgument', 'DistributionConfigWithTags.DistributionConfig is required');
   requireFields(config);
+  const tags = withTags ? checkedTags(body.Tags) : undefined;
   const view = await cp.change((draft) => {
     checkCallerReference(cp, config);
     checkAliases(cp, '', config);
@@ -190,7 +191,7 @@ async function createDistribution(
     }
     const id = newOpaqueId('E');
     const record = storeResource(draft, 'distributions', id, config, cp.now(), newETag());
-    if (withTags) draft.tags[distributionArn(cp, id)] = tagsOf(body);
+    if (tags) draft.tags[distributionArn(cp, id)] = tags;
     return { ...record, fromFile: false };
   });
   return createdAnswer(cp, view, req);
