@@ -3,7 +3,9 @@
  * team's scripts, CDK or CI would talk to edgefront (only the endpoint changes).
  */
 import { CloudFrontClient, type DistributionConfig } from '@aws-sdk/client-cloudfront';
+import { tempDir } from './config.js';
 import { type EdgeProcess, startEdgeProcess } from './edge-process.js';
+import { startOrigin, type TestOrigin } from './origin.js';
 
 /** The keys every control-plane test signs with (given to serve through its environment). */
 export const TEST_CREDENTIALS = {
@@ -73,4 +75,24 @@ export function apiDistributionConfig(
     },
     ...extra,
   };
+}
+
+/**
+ * `edgefront serve` with no config file (an empty account) in a temporary directory, and an
+ * origin answering `origin saw <url>`; both are stopped after the test, cleanup registered first.
+ */
+export async function startEmptyApiEdge(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ api: ApiEdge; origin: TestOrigin }> {
+  const dir = await tempDir();
+  let api: ApiEdge | undefined;
+  let origin: TestOrigin | undefined;
+  t.after(async () => {
+    await api?.edge.close();
+    await origin?.close();
+    await dir.remove();
+  });
+  origin = await startOrigin((req, res) => res.end(`origin saw ${req.url}`));
+  api = await startApiEdge([], { cwd: dir.dir });
+  return { api, origin };
 }

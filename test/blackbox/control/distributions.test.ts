@@ -15,7 +15,7 @@ import {
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { simpleConfig, tempDir, writeYaml } from '../../helpers/config.js';
-import { apiDistributionConfig, startApiEdge } from '../../helpers/control-api.js';
+import { apiDistributionConfig, startApiEdge, startEmptyApiEdge } from '../../helpers/control-api.js';
 import { httpRequest } from '../../helpers/http.js';
 import { startOrigin } from '../../helpers/origin.js';
 
@@ -250,14 +250,7 @@ test('a request signed with the wrong secret is refused with SignatureDoesNotMat
 });
 
 test('serve with no config file starts empty, like a new account, and serves what the API creates', async (t) => {
-  const origin = await startOrigin((req, res) => res.end(`origin saw ${req.url}`));
-  const dir = await tempDir();
-  const api = await startApiEdge([], { cwd: dir.dir });
-  t.after(async () => {
-    await api.edge.close();
-    await origin.close();
-    await dir.remove();
-  });
+  const { api, origin } = await startEmptyApiEdge(t);
   assert.match(api.edge.stderr(), /no --config given/);
   const empty = await api.cf.send(new ListDistributionsCommand({}));
   assert.equal(empty.DistributionList?.Quantity, 0);

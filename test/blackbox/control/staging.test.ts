@@ -13,20 +13,11 @@ import {
   UpdateDistributionCommand,
   UpdateDistributionWithStagingConfigCommand,
 } from '@aws-sdk/client-cloudfront';
-import { tempDir } from '../../helpers/config.js';
-import { apiDistributionConfig, startApiEdge } from '../../helpers/control-api.js';
+import { apiDistributionConfig, startEmptyApiEdge } from '../../helpers/control-api.js';
 import { httpRequest } from '../../helpers/http.js';
-import { startOrigin } from '../../helpers/origin.js';
 
 test('a staging copy is promoted onto its primary, which keeps its aliases and serves the new config', async (t) => {
-  const origin = await startOrigin((req, res) => res.end(`origin saw ${req.url}`));
-  const dir = await tempDir();
-  const api = await startApiEdge([], { cwd: dir.dir });
-  t.after(async () => {
-    await api.edge.close();
-    await origin.close();
-    await dir.remove();
-  });
+  const { api, origin } = await startEmptyApiEdge(t);
   const primary = await api.cf.send(
     new CreateDistributionCommand({
       DistributionConfig: apiDistributionConfig(origin.port, 'primary', {
