@@ -8,6 +8,7 @@ import { parseByteSize } from '../cache/size.js';
 import { adminCredentials, isLoopback } from '../control/admin-credentials.js';
 import { createEdge } from '../edge/create-edge.js';
 import { HTTP_ENGINES, type HttpEngine } from '../edge/server.js';
+import { tierSettings } from '../edge/tier/settings.js';
 import { UsageError } from '../errors.js';
 import { type FlagTable, helpText, parseFlags } from './flags.js';
 import { watchedSources, watchForChanges } from './watch.js';
@@ -86,8 +87,16 @@ export const SERVE_FLAGS: FlagTable = {
     help: 'reload config files and function code when they change, atomically (a bad edit keeps the old config)',
   },
   redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
-  parent: { type: 'string', help: '', notBuilt: 'tiered caching arrives with issue #7' },
-  'origin-shield': { type: 'pairs', help: '', notBuilt: 'Origin Shield arrives with issue #7' },
+  parent: {
+    type: 'string',
+    value: 'URL',
+    help: 'tiered caching: cacheable misses go to the regional-tier edgefront node at URL (same config), which answers from its cache or the origin and collapses concurrent misses; needs EDGEFRONT_TIER_SECRET',
+  },
+  'origin-shield': {
+    type: 'pairs',
+    value: 'REGION=URL',
+    help: 'an origin whose OriginShield is enabled in REGION sends its misses through the edgefront node at URL (repeatable); needs EDGEFRONT_TIER_SECRET',
+  },
   'access-log': { type: 'string', help: '', notBuilt: 'standard logs arrive with a later issue' },
 };
 
@@ -135,7 +144,19 @@ export async function runServe(argv: string[]): Promise<number> {
       `edgefront serve: the admin API would listen on ${host} without credentials; set EDGEFRONT_ACCESS_KEY_ID and EDGEFRONT_SECRET_ACCESS_KEY (or Admin.Credentials in the config), or use a loopback --host`,
     );
   }
+  const tier = {
+    parent: values.parent as string | undefined,
+    originShields: values['origin-shield'] as Record<string, string> | undefined,
+    // Shared by every node of the tier; a node with it also accepts children's tier requests.
+    secret: process.env.EDGEFRONT_TIER_SECRET || undefined,
+  };
+  try {
+    tierSettings(tier);
+  } catch (err) {
+    throw new UsageError(`edgefront serve: ${(err as Error).message}`);
+  }
   const edge = await createEdge({
+    tier,
     adminCredentials: credentials.length ? credentials : undefined,
     httpEngine: httpEngine as HttpEngine,
     cacheMemoryBytes,

@@ -7,12 +7,16 @@ import { edgeFreshness, type Freshness } from '../cache/ttl.js';
 import type { CacheEntryMeta } from '../cache/types.js';
 import type { Exchange } from './exchange.js';
 import { HOP_BY_HOP, namedByConnection } from './origin-headers.js';
+import { carriedFreshness, tierAgeMs } from './tier/state.js';
 
 export function freshnessOf(
   ex: Exchange,
   status: number,
   headers: Record<string, string | string[]>,
 ): Freshness {
+  // A regional tier answered: its TTL decision and age stand (src/edge/tier/).
+  const carried = carriedFreshness(ex);
+  if (carried !== undefined) return carried;
   const behavior = ex.behavior!;
   const custom = ex.distribution!.customErrorResponses.get(status);
   return edgeFreshness({
@@ -34,8 +38,9 @@ export function entryMeta(
   size: number,
   freshness: Freshness,
 ): CacheEntryMeta {
-  const now = ex.runtime.clock.now();
-  const freshUntilMs = now + freshness.ttlSeconds * 1000;
+  // An object a regional tier held for a while arrives that old: Age carries over (tier/).
+  const storedAtMs = ex.runtime.clock.now() - tierAgeMs(ex);
+  const freshUntilMs = storedAtMs + freshness.ttlSeconds * 1000;
   return {
     key: ex.cacheKey!,
     distributionId: ex.distribution!.Id,
@@ -43,7 +48,7 @@ export function entryMeta(
     status,
     headers: storableHeaders(headers),
     size,
-    storedAtMs: now,
+    storedAtMs,
     freshUntilMs,
     staleWhileRevalidateUntilMs: freshUntilMs + freshness.staleWhileRevalidateSeconds * 1000,
     staleIfErrorUntilMs: freshUntilMs + freshness.staleIfErrorSeconds * 1000,

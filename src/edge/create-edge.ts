@@ -26,6 +26,8 @@ import { requireGeoDatabase } from './geo/restriction.js';
 import { geoRuntime } from './geo/viewer-location.js';
 import { buildRouteTable } from './route.js';
 import { type HttpEngine, type Listening, startListeners } from './server.js';
+import { TierClient } from './tier/client.js';
+import { originShieldNotes, tierSettings } from './tier/settings.js';
 
 export interface EdgeOptions {
   /** A native config object (or a CloudFormation template object). */
@@ -77,6 +79,12 @@ export interface EdgeOptions {
   geoip?: string;
   /** Dev/test only: believe `X-Edgefront-Dev-Viewer-Address` from loopback peers (src/edge/geo/). */
   devViewerAddressHeader?: boolean;
+  /**
+   * Tiered caching (src/edge/tier/): `parent` (`--parent URL`), `originShields`
+   * (`--origin-shield REGION=URL`), and the secret shared by every node of the tier hierarchy
+   * (`EDGEFRONT_TIER_SECRET`), required by either and by a node that acts as a tier.
+   */
+  tier?: { parent?: string; originShields?: Record<string, string>; secret?: string };
 }
 
 export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -132,6 +140,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   const functionHost = new EdgeFunctionHost();
   const functionLog = options.functionLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const geoFile = options.geoip === undefined ? undefined : new GeoDatabaseFile(resolve(options.geoip));
+  const tierConfig = tierSettings(options.tier);
+  const tier = tierConfig && new TierClient(tierConfig);
 
   async function load(source: unknown, withOverlay: ConfigOverlay): Promise<EdgeModel> {
     const result =
@@ -143,7 +153,11 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
             baseDir: options.baseDir ?? process.cwd(),
           });
     requireGeoDatabase(result.model, await geoFile?.refresh());
-    notes = [...result.notes, ...unbuiltFeatureNotes(result.model)];
+    notes = [
+      ...result.notes,
+      ...unbuiltFeatureNotes(result.model),
+      ...originShieldNotes(result.model, tierConfig),
+    ];
     return result.model;
   }
 
@@ -170,6 +184,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       functions: functionHost.forModel(model),
       functionLog,
       geo: geoRuntime(geoFile?.loaded, options.devViewerAddressHeader),
+      ...(tier && { tier }),
       httpsPort: listening?.https ? Number(listening.https.port) : options.httpsPort,
     };
   }
@@ -246,6 +261,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       await listening?.close();
       listening = undefined;
       await runtime.fetcher.close();
+      await tier?.close();
       await functionHost.close();
       if (!options.stateDir) await rm(stateDir, { recursive: true, force: true });
     },

@@ -16,6 +16,7 @@ import type { GeoDatabase } from './geo/database.js';
 import type { GeoRuntime } from './geo/viewer-location.js';
 import { newRequestId } from './request-id.js';
 import type { RouteTable } from './route.js';
+import type { TierClient } from './tier/client.js';
 
 export type HttpVersion = '1.0' | '1.1' | '2.0';
 
@@ -93,6 +94,8 @@ export interface EdgeRuntime {
   readonly functionLog: (line: string) => void;
   /** `--geoip` and the dev viewer-address affordance (src/edge/geo/); undefined when neither. */
   readonly geo?: GeoRuntime;
+  /** Tiered caching (`--parent`, `--origin-shield`, the tier secret: src/edge/tier/); undefined when off. */
+  readonly tier?: TierClient;
 }
 
 export class Exchange {

@@ -18,6 +18,9 @@ import { viewerRequestFunction, viewerResponseFunction } from './phases/viewer-f
 import { viewerRequest } from './phases/viewer-request.js';
 import { viewerResponse } from './phases/viewer-response.js';
 import { withUpstreamTiming } from './response-headers/server-timing.js';
+import { TIER_HEADER } from './tier/marker.js';
+import { tierFetch } from './tier/tier-fetch.js';
+import { tierFailed, tierRequest, tierResponse, tierResponseFunction } from './tier/tier-serve.js';
 
 export type Phase =
   | 'viewer-request'
@@ -26,6 +29,7 @@ export type Phase =
   | 'origin-request'
   | 'origin-request-function'
   | 'origin-fetch'
+  | 'tier-fetch'
   | 'origin-response'
   | 'origin-response-function'
   | 'cache-store'
@@ -41,11 +45,25 @@ const RUN: Record<Phase, PhaseFn> = {
   'origin-request': originRequest,
   'origin-request-function': originRequestLambda,
   'origin-fetch': withUpstreamTiming(originFetch), // Server-Timing's cdn-upstream-fbl
+  'tier-fetch': withUpstreamTiming(tierFetch), // a cacheable miss asks the regional tier (tier/)
   'origin-response': originResponse,
   'origin-response-function': originResponseLambda,
   'cache-store': cacheStore,
   'viewer-response': viewerResponse,
   'viewer-response-function': viewerResponseFunction,
+};
+
+/**
+ * A request carrying a tier marker (src/edge/tier/): from a child edge, it runs from cache lookup
+ * on and answers the child without the viewer-side phases; a marker that does not verify makes
+ * it an ordinary viewer request again. Chosen by one header lookup, so viewers' requests run the
+ * table above untouched.
+ */
+const TIER_RUN: Record<Phase, PhaseFn> = {
+  ...RUN,
+  'viewer-request': tierRequest,
+  'viewer-response': tierResponse,
+  'viewer-response-function': tierResponseFunction,
 };
 
 /**
@@ -64,34 +82,47 @@ export interface ViewerSink {
  * or the delivery is asynchronous.
  */
 export function runExchange(ex: Exchange, sink: ViewerSink): Promise<void> | undefined {
+  const run = ex.request.headers[TIER_HEADER] === undefined ? RUN : TIER_RUN;
   let next: Next = 'viewer-request';
   try {
     while (next !== 'deliver') {
-      const step = RUN[next](ex);
-      if (step instanceof Promise) return finishAsync(ex, sink, step);
+      const step = run[next](ex);
+      if (step instanceof Promise) return finishAsync(ex, sink, step, run);
       next = step;
     }
   } catch (err) {
-    return failed(ex, sink, err);
+    return failed(ex, sink, err, run);
   }
   return deliver(ex, sink);
 }
 
-async function finishAsync(ex: Exchange, sink: ViewerSink, pending: Promise<Next>): Promise<void> {
+async function finishAsync(
+  ex: Exchange,
+  sink: ViewerSink,
+  pending: Promise<Next>,
+  run: Record<Phase, PhaseFn>,
+): Promise<void> {
   try {
     let next = await pending;
-    while (next !== 'deliver') next = await RUN[next](ex);
+    while (next !== 'deliver') next = await run[next](ex);
   } catch (err) {
-    return failed(ex, sink, err);
+    return failed(ex, sink, err, run);
   }
   return deliver(ex, sink);
 }
 
 /** The only catch on the data path: every failure becomes CloudFront's error response. */
-async function failed(ex: Exchange, sink: ViewerSink, err: unknown): Promise<void> {
+async function failed(
+  ex: Exchange,
+  sink: ViewerSink,
+  err: unknown,
+  run: Record<Phase, PhaseFn>,
+): Promise<void> {
   ex.collapseDone?.(); // waiters of a collapsed miss go to the origin themselves
   ex.collapseDone = undefined;
-  await errorResponse(ex, EdgeError.from(err));
-  viewerResponse(ex);
+  const error = EdgeError.from(err);
+  await errorResponse(ex, error);
+  if (run === TIER_RUN) tierFailed(ex, error);
+  else viewerResponse(ex);
   return deliver(ex, sink);
 }

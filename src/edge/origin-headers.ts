@@ -115,7 +115,7 @@ function isViewerRequestSpecific(name: string): boolean {
   );
 }
 
-function forwardsHeader(plan: ForwardingPlan, name: string): boolean {
+export function forwardsHeader(plan: ForwardingPlan, name: string): boolean {
   if (plan.headerMode === 'all') return true;
   if (plan.headerMode === 'allExcept') return !plan.excludedHeaders.has(name);
   return plan.headers.has(name);

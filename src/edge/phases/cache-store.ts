@@ -17,6 +17,7 @@ import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
 import { copyHeaders } from '../copy-headers.js';
 import type { Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
+import { tierOutcome } from '../tier/state.js';
 
 export function cacheStore(ex: Exchange): Next {
   const done = ex.collapseDone;
@@ -28,7 +29,10 @@ export function cacheStore(ex: Exchange): Next {
     ex.originStatus !== undefined &&
     ex.request.method !== 'HEAD' &&
     response.status !== 206 &&
-    (ex.result === 'Miss' || ex.result === 'Error' || ex.lambdaGeneratedAtOrigin);
+    (ex.result === 'Miss' ||
+      ex.result === 'Error' ||
+      ex.lambdaGeneratedAtOrigin ||
+      tierOutcome(ex) !== undefined);
   if (!stores) {
     done?.();
     return 'viewer-response';

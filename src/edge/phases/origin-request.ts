@@ -2,7 +2,8 @@
  * After viewer-request on a miss. Picks the origin (or the origin group's members, primary
  * first) named by TargetOriginId and builds what CloudFront sends it: OriginPath + path,
  * the policies' query string and headers (src/edge/origin-headers.ts), the origin's custom
- * headers last. → 'origin-request-function' → 'origin-fetch'; after a failover, origin-fetch
+ * headers last. → 'origin-request-function' → 'origin-fetch', or 'tier-fetch' when a regional
+ * tier or Origin Shield node takes the miss (src/edge/tier/); after a failover, origin-fetch
  * comes back to 'origin-request-function' with the group's secondary as the only candidate.
  */
 import type { BehaviorModel, OriginModel } from '../../model/types.js';
@@ -12,11 +13,12 @@ import { forwardingPlan } from '../forwarding-plan.js';
 import type { Next } from '../lifecycle.js';
 import { forwardedQuery, originRequestHeaders } from '../origin-headers.js';
 import { overriddenOrigins } from '../origin-override.js';
+import { tierHop } from '../tier/tier-fetch.js';
 
 export function originRequest(ex: Exchange): Next {
   const origins = originsFor(ex, ex.behavior!);
   ex.originCandidates = ex.originOverride ? overriddenOrigins(ex, ex.originOverride, origins) : origins;
-  return 'origin-request-function';
+  return tierHop(ex) === undefined ? 'origin-request-function' : 'tier-fetch';
 }
 
 /** The origin, or an origin group's two members in failover order (origins.md §6). */
