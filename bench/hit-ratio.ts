@@ -20,57 +20,13 @@ import {
 import { recordBytesFor } from '../src/cache/slab-arena.js';
 import { LruMemoryStore } from '../src/cache/store-lru.js';
 import type { CacheEntry, CacheEntryMeta, CacheStore } from '../src/cache/types.js';
+import { objectSizes, rng, zipfTrace } from './zipf.js';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000);
 const OBJECTS = Number(process.env.OBJECTS ?? 100_000);
 const ALPHAS = (process.env.ALPHAS ?? '0.9,1.0').split(',').map(Number);
 const BUDGET_SHARES = (process.env.BUDGETS ?? '0.01,0.05,0.1').split(',').map(Number);
 const ONLY = process.env.ONLY; // 'ratios' or 'overhead': run one part
-
-/** mulberry32: a small seeded PRNG so every run replays the same trace. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function objectSizes(n: number, random: () => number): Uint32Array {
-  const sizes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gaussian = Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
-    sizes[i] = Math.min(1024 * 1024, Math.max(200, Math.round(8192 * Math.exp(1.2 * gaussian))));
-  }
-  return sizes;
-}
-
-function zipfTrace(n: number, requests: number, alpha: number, random: () => number): Uint32Array {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let rank = 0; rank < n; rank++) cdf[rank] = sum += 1 / (rank + 1) ** alpha;
-  const permutation = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [permutation[i], permutation[j]] = [permutation[j], permutation[i]];
-  }
-  const trace = new Uint32Array(requests);
-  for (let r = 0; r < requests; r++) {
-    const u = random() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    trace[r] = permutation[lo];
-  }
-  return trace;
-}
 
 const NOW_MS = Date.now(); // real timestamps: above 2^31 they are heap numbers, as in production
 
