@@ -112,6 +112,22 @@ test('viewer-request functions run once, at the edge only', async () => {
   assert.equal(seen('/private/x').length, 0);
 });
 
+test('origin-facing Lambda@Edge runs once, at the tier that calls the origin, never again at the edge', async () => {
+  const res = await fetch(edgeA.url('/lambda/once'));
+  assert.equal(res.headers.get('x-cache'), 'Miss from cloudfront');
+  assert.equal(res.headers.get('x-lambda-response'), 'r');
+  await res.text();
+  const [sent] = seen('/lambda/once');
+  assert.equal(sent.headers['x-lambda'], 'l');
+  assert.match(String(sent.headers.via), new RegExp(viaHostOf('REC50-C1')));
+  // A hit at the tier: the stored response as the tier's origin-response handler left it.
+  const other = await fetch(edgeB.url('/lambda/once'));
+  assert.equal(other.headers.get('x-cache'), 'Hit from cloudfront');
+  assert.equal(other.headers.get('x-lambda-response'), 'r');
+  await other.text();
+  assert.equal(seen('/lambda/once').length, 1);
+});
+
 test('POST goes from the edge to the origin directly, never through the tier', async () => {
   const res = await fetch(edgeA.url('/form'), { method: 'POST', body: 'a=1' });
   assert.equal(await res.text(), 'origin body for POST /form');

@@ -5,16 +5,34 @@
  * real `edgefront serve` processes with a tier secret.
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
 
 export const SECRET = 'tier-test-secret';
+const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:trace:1';
+/** Origin-facing Lambda@Edge handlers that leave one mark per run, on the request and the response. */
+const LAMBDA_CODE = `exports.request = async (event) => {
+  const request = event.Records[0].cf.request;
+  const seen = request.headers['x-lambda'] ? request.headers['x-lambda'][0].value : '';
+  request.headers['x-lambda'] = [{ key: 'X-Lambda', value: seen + 'l' }];
+  return request;
+};
+exports.response = async (event) => {
+  const response = event.Records[0].cf.response;
+  const seen = response.headers['x-lambda-response'] ? response.headers['x-lambda-response'][0].value : '';
+  response.headers['x-lambda-response'] = [{ key: 'X-Lambda-Response', value: seen + 'r' }];
+  return response;
+};`;
+
 export const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'];
 
 export function tierConfig(
   originPort: number,
   originShield?: { Enabled: boolean; OriginShieldRegion: string },
+  lambdaDir?: string,
 ) {
   const target = {
     TargetOriginId: 'app',
@@ -24,6 +42,12 @@ export function tierConfig(
     ResponseHeadersPolicyId: 'timing',
   };
   return {
+    ...(lambdaDir && {
+      LambdaFunctions: [
+        { Arn: LAMBDA_ARN, Handler: 'trace.request', Code: lambdaDir },
+        { Arn: `${LAMBDA_ARN.slice(0, -1)}2`, Handler: 'trace.response', Code: lambdaDir },
+      ],
+    }),
     OriginRequestPolicies: [
       {
         Id: 'pass-x-fn',
@@ -85,6 +109,18 @@ export function tierConfig(
               PathPattern: '/private/*',
               FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: 'refuse' }],
             },
+            ...(lambdaDir
+              ? [
+                  {
+                    ...target,
+                    PathPattern: '/lambda/*',
+                    LambdaFunctionAssociations: [
+                      { EventType: 'origin-request', LambdaFunctionARN: LAMBDA_ARN },
+                      { EventType: 'origin-response', LambdaFunctionARN: `${LAMBDA_ARN.slice(0, -1)}2` },
+                    ],
+                  },
+                ]
+              : []),
           ],
         },
       },
@@ -92,12 +128,14 @@ export function tierConfig(
   };
 }
 
-export function writeTierConfig(
+/** edgefront.yaml in `dir`, and the Lambda@Edge handlers of `/lambda/*` beside it. */
+export async function writeTierConfig(
   dir: string,
   originPort: number,
   originShield?: { Enabled: boolean; OriginShieldRegion: string },
 ): Promise<string> {
-  return writeYaml(dir, 'edgefront.yaml', tierConfig(originPort, originShield));
+  await writeFile(join(dir, 'trace.js'), LAMBDA_CODE);
+  return writeYaml(dir, 'edgefront.yaml', tierConfig(originPort, originShield, dir));
 }
 
 /** `edgefront serve --config CONFIG --pop POP ARGS…` with the tier secret (unless `secret` is null). */
