@@ -16,8 +16,11 @@
  *
  * Faults fail fast, never queue: a call made while the client is not `ready` is refused before
  * anything is sent; a sent call that gets no reply within `timeoutMs` is abandoned; either way
- * the caller gets a CountersUnavailableError and decides to fail open or closed. A client with
- * `maxRetriesPerRequest: null` (queue for ever) is refused at construction.
+ * the caller gets a CountersUnavailableError and decides to fail open or closed. The client must
+ * not queue: with ioredis's offline queue, a call made in the instant between the server dying and
+ * the client noticing would be kept and replayed after reconnecting, long after its caller gave up.
+ * So a client without `enableOfflineQueue: false`, or with `maxRetriesPerRequest: null`, is refused
+ * at construction; COUNTERS_CLIENT_OPTIONS are the options to create it with.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
@@ -78,9 +81,10 @@ type CountingClient = (Redis | Cluster) & {
 };
 
 /**
- * Client options that make a dedicated counters client fail fast: nothing queued while
- * disconnected, an in-flight call failed on the first disconnect instead of being resent.
- * RedisCounters works with any client except `maxRetriesPerRequest: null`; these are advised.
+ * Options for the counters' own ioredis client: nothing queued while disconnected (required), and
+ * a call in flight when the connection drops failed at the first reconnect attempt instead of
+ * being resent after reconnecting (advised; any number bounds it). For a Cluster client, put
+ * `enableOfflineQueue` at the top level and `maxRetriesPerRequest` in `redisOptions`.
  */
 export const COUNTERS_CLIENT_OPTIONS = { enableOfflineQueue: false, maxRetriesPerRequest: 0 } as const;
 
@@ -105,14 +109,15 @@ export class RedisCounters implements Counters {
 
   constructor(options: RedisCountersOptions) {
     const { client } = options;
-    const { maxRetriesPerRequest, redisOptions } = client.options as {
+    const { enableOfflineQueue, maxRetriesPerRequest, redisOptions } = client.options as {
+      enableOfflineQueue?: boolean;
       maxRetriesPerRequest?: number | null;
       redisOptions?: { maxRetriesPerRequest?: number | null };
     };
     const retries = client.isCluster ? redisOptions?.maxRetriesPerRequest : maxRetriesPerRequest;
-    if (retries === null) {
+    if (enableOfflineQueue !== false || retries === null) {
       throw new TypeError(
-        'RedisCounters needs a client that fails calls instead of queueing them for ever: set maxRetriesPerRequest to a number (COUNTERS_CLIENT_OPTIONS)',
+        'RedisCounters needs a client that fails calls instead of queueing them: enableOfflineQueue: false and a numeric maxRetriesPerRequest (COUNTERS_CLIENT_OPTIONS)',
       );
     }
     this.#prefix = options.prefix ?? 'edgefront:counters:';
