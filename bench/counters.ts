@@ -165,6 +165,11 @@ async function throughput(): Promise<void> {
         `| ${concurrency} | ${Math.round(counted).toLocaleString('en')} | ${Math.round(incr).toLocaleString('en')} |`,
       );
     }
+    const stats = await client.info('commandstats');
+    const perCall = (name: string) => stats.match(new RegExp(`cmdstat_${name}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`))?.[1];
+    console.log(
+      `\nRedis CPU per increment (INFO commandstats, the script and the commands it runs): evalsha ${perCall('evalsha')} µs; plain INCR ${perCall('incr')} µs`,
+    );
     const start = performance.now();
     let n = 0;
     while (performance.now() - start < 1000) {

@@ -49,24 +49,21 @@ if by > 0 then
   redis.call('HINCRBY', KEYS[1], string.format('%d', current), by)
 end
 local flat = redis.call('HGETALL', KEYS[1])
-local full, partial, stale = 0, 0, {}
+local full, partial, newest, stale = 0, 0, current, {}
 for i = 1, #flat, 2 do
   local bucket = tonumber(flat[i])
-  if bucket > oldest and bucket <= current then
+  if bucket > current then
+    if bucket > newest then newest = bucket end
+  elseif bucket > oldest then
     full = full + tonumber(flat[i + 1])
   elseif bucket == oldest then
     partial = tonumber(flat[i + 1])
-  elseif bucket < oldest then
+  else
     stale[#stale + 1] = flat[i]
   end
 end
 if by > 0 then
   if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
-  local newest = current
-  for i = 1, #flat, 2 do
-    local bucket = tonumber(flat[i])
-    if bucket > newest then newest = bucket end
-  end
   redis.call('PEXPIRE', KEYS[1], (newest + 1) * width + windowMs - now)
 end
 local f = (now - current * width) / width
