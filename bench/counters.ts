@@ -166,7 +166,8 @@ async function throughput(): Promise<void> {
       );
     }
     const stats = await client.info('commandstats');
-    const perCall = (name: string) => stats.match(new RegExp(`cmdstat_${name}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`))?.[1];
+    const perCall = (name: string) =>
+      stats.match(new RegExp(`cmdstat_${name}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`))?.[1];
     console.log(
       `\nRedis CPU per increment (INFO commandstats, the script and the commands it runs): evalsha ${perCall('evalsha')} µs; plain INCR ${perCall('incr')} µs`,
     );
