@@ -25,7 +25,7 @@ import { GeoDatabaseFile } from './geo/database.js';
 import { requireGeoDatabase } from './geo/restriction.js';
 import { geoRuntime } from './geo/viewer-location.js';
 import { buildRouteTable } from './route.js';
-import { type HttpEngine, type Listening, startListeners } from './server.js';
+import { type HttpEngine, type Listening, startListeners, type ViewerTimeouts } from './server.js';
 import { TierClient } from './tier/client.js';
 import { originShieldNotes, tierSettings } from './tier/settings.js';
 
@@ -60,6 +60,8 @@ export interface EdgeOptions {
   tls?: { key: string; cert: string };
   /** `--http-engine`: the plain-HTTP viewer listener's parser (default 'edgefront'). */
   httpEngine?: HttpEngine;
+  /** The plain-HTTP viewer port's timeouts (src/edge/server.ts; default 60 s each): tests pass small ones. */
+  viewerTimeouts?: Partial<ViewerTimeouts>;
   /** `--cache-memory`: byte budget of the memory tier (default 256 MiB). */
   cacheMemoryBytes?: number;
   /** `--cache-disk`: byte budget of the disk tier in `<stateDir>/cache` (default 0: off). */
@@ -244,6 +246,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
           adminPort: options.adminPort,
           tls,
           httpEngine: options.httpEngine,
+          viewerTimeouts: options.viewerTimeouts,
           adminApi,
         },
         () => runtime,

@@ -12,10 +12,10 @@ import {
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { debugCache } from '../cache/debug-cache.js';
-import { EDGE_ERRORS } from '../errors.js';
 import type { EdgeRuntime } from './exchange.js';
 import { createHttp1Server } from './http1/server.js';
-import { handleNodeRequest } from './node-viewer.js';
+import { DEFAULT_TIMEOUTS, type Http1Timeouts } from './http1/timeouts.js';
+import { answerClientError, handleNodeRequest, refuseConnect, refuseExpectation } from './node-viewer.js';
 
 /** CloudFront's limit on request line + headers (distribution.md §4.3, §12): beyond it, 413. */
 export const MAX_REQUEST_HEADER_BYTES = 20_480;
@@ -28,9 +28,14 @@ export interface ListenOptions {
   tls?: { key: string; cert: string };
   /** `--http-engine`: who parses plain-HTTP viewer requests, edgefront's own (default) or node:http. */
   httpEngine?: HttpEngine;
+  /** The plain-HTTP viewer port's timeouts (default 60 s each, 300 s requestMs); tests pass small ones. */
+  viewerTimeouts?: Partial<ViewerTimeouts>;
   /** The control plane's APIs (src/control/api-server.ts): everything on the admin port but /healthz and /debug/cache. */
   adminApi?: (req: IncomingMessage, res: ServerResponse) => void;
 }
+
+/** Each engine reads its own: edgefront `keepAliveMs`, `headersMs`, `bodyIdleMs`; node `keepAliveMs`, `headersMs`, `requestMs`. */
+export type ViewerTimeouts = Http1Timeouts & NodeViewerTimeouts;
 
 export const HTTP_ENGINES = ['node', 'edgefront'] as const;
 export type HttpEngine = (typeof HTTP_ENGINES)[number];
@@ -59,16 +64,12 @@ export async function startListeners(
   };
 
   let viewer: NetServer;
+  const { keepAliveMs, headersMs, bodyIdleMs, requestMs } = options.viewerTimeouts ?? {};
+  const nodeTimeouts = nodeServerTimeouts(defined({ keepAliveMs, headersMs, requestMs }));
   if ((options.httpEngine ?? 'edgefront') === 'edgefront') {
-    viewer = track(createHttp1Server(runtime));
+    viewer = track(createHttp1Server(runtime, { timeouts: defined({ keepAliveMs, headersMs, bodyIdleMs }) }));
   } else {
-    const nodeViewer = track(
-      createHttpServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 60_000 }, (req, res) =>
-        handleNodeRequest(runtime(), req, res),
-      ),
-    ) as Server;
-    nodeViewer.on('clientError', answerClientError);
-    viewer = nodeViewer;
+    viewer = track(createNodeViewerServer(runtime, nodeTimeouts));
   }
   const http = await listen(viewer, options.host, options.port, 'http');
 
@@ -82,12 +83,16 @@ export async function startListeners(
           maxSessionMemory: 64,
           settings: { maxHeaderListSize: MAX_REQUEST_HEADER_BYTES }, // HTTP/2
         },
-        (req, res) => handleNodeRequest(runtime(), req, res),
+        (req, res) => handleNodeRequest(runtime(), req, res, nodeTimeouts.keepAliveTimeout),
       ),
     ) as Http2SecureServer;
-    // HTTP/1.1 over TLS is parsed by node:http with the server's own maxHeaderSize field.
-    (secure as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_REQUEST_HEADER_BYTES;
-    secure.on('clientError' as never, answerClientError);
+    // HTTP/1.1 over TLS is parsed by node:http with the server's own fields: its header limit,
+    // and the plain port's timeouts (an Http2SecureServer has no keepAliveTimeout, so an idle
+    // HTTPS/1.1 connection stayed open for ever, and checks the others every 30 s).
+    Object.assign(secure, { maxHeaderSize: MAX_REQUEST_HEADER_BYTES, ...nodeTimeouts });
+    secure.on('clientError' as never, (err: NodeJS.ErrnoException, socket: Socket) =>
+      answerClientError(err, socket, nodeTimeouts.keepAliveTimeout),
+    );
     https = await listen(secure, options.host, options.httpsPort, 'https');
   }
 
@@ -151,19 +156,66 @@ function listen(server: NetServer, host: string, port: number, scheme: string): 
   });
 }
 
-/** Requests Node's parser rejects still get CloudFront's statuses: 413 for oversized headers, else 400. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.end(clientErrorResponse(err.code === 'HPE_HEADER_OVERFLOW'));
+/**
+ * node:http's viewer timeouts (`--http-engine node`). The `edgefront` engine's keep-alive and
+ * head timeouts (http1/timeouts.ts); node has no body-stall timeout, so its whole-request cap
+ * (the time to receive a request, head and body) stands in, at node's default of 300 s.
+ */
+export interface NodeViewerTimeouts {
+  readonly keepAliveMs: number;
+  /** A head not complete this long after the connection's request began: 408 and close. */
+  readonly headersMs: number;
+  /** A request not received whole this long after it began: 408 and close (cut if answering). */
+  readonly requestMs: number;
 }
 
-/** CloudFront's 413 (oversized request) or 400 (malformed) as raw bytes, closing the connection. */
-export function clientErrorResponse(tooLarge: boolean): string {
-  const status = tooLarge ? '413 Request Entity Too Large' : '400 Bad Request';
-  const reason = EDGE_ERRORS[tooLarge ? 'RequestTooLarge' : 'InvalidRequest'].reason;
-  const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status.slice(0, 3)} ERROR</H1><H2>The request could not be satisfied.</H2>${reason}</BODY></HTML>`;
-  return `HTTP/1.1 ${status}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${body}`;
+/**
+ * The viewer HTTP listener on node:http (`--http-engine node`), refusing what the `edgefront`
+ * engine refuses with the same pages (node-viewer.ts): llhttp's parse errors and timeouts
+ * (`clientError`), CONNECT, unknown expectations, and a missing Host (answered there rather than
+ * with node's own bare 400).
+ */
+export function createNodeViewerServer(runtime: () => EdgeRuntime, timeouts: NodeServerTimeouts): Server {
+  const lingerMs = timeouts.keepAliveTimeout;
+  const server = createHttpServer(
+    { maxHeaderSize: MAX_REQUEST_HEADER_BYTES, ...timeouts, requireHostHeader: false },
+    (req, res) => handleNodeRequest(runtime(), req, res, lingerMs),
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+    answerClientError(err, socket, lingerMs),
+  );
+  server.on('connect', (_req, socket: Socket) => refuseConnect(socket, lingerMs));
+  server.on('checkExpectation', refuseExpectation);
+  return server;
+}
+
+/** node:http's server fields for NodeViewerTimeouts (the plain port on node:http, and HTTPS/1.1). */
+interface NodeServerTimeouts {
+  keepAliveTimeout: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+function nodeServerTimeouts(overrides: Partial<NodeViewerTimeouts>): NodeServerTimeouts {
+  const { keepAliveMs, headersMs, requestMs } = {
+    keepAliveMs: DEFAULT_TIMEOUTS.keepAliveMs,
+    headersMs: DEFAULT_TIMEOUTS.headersMs,
+    requestMs: 300_000,
+    ...overrides,
+  };
+  return {
+    keepAliveTimeout: keepAliveMs,
+    headersTimeout: headersMs,
+    requestTimeout: Math.max(requestMs, headersMs),
+    // node checks both timeouts on this period (its default, 30 s, would let a 60 s timeout run to 90 s).
+    connectionsCheckingInterval: Math.min(5_000, Math.ceil(headersMs / 4)),
+  };
+}
+
+/** The entries that are set: an explicit undefined would override a default when spread. */
+function defined<T extends object>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key in values) if (values[key] !== undefined) out[key] = values[key];
+  return out;
 }

@@ -4,7 +4,8 @@
  * origins (origins.md §2). Key = the percent-decoded path without its leading `/` (OriginPath
  * is already part of the path); the query string is not part of the key.
  */
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { EtagCache, serveObject } from './local-object.js';
@@ -23,24 +24,47 @@ function decodeKey(path: string): { raw: string; key: string } | undefined {
 }
 
 /**
- * S3 keys are opaque strings, but here they name files: a `..` segment or a NUL could reach
- * outside the bucket directory, so such keys are refused like any key S3 would not grant.
+ * S3 keys are opaque strings, but here they name files: a `..` segment (with `/` or, as Windows
+ * reads it, `\`) or a NUL could reach outside the bucket directory, so such keys are refused
+ * like any key S3 would not grant.
  */
 function fileOf(dir: string, key: string): string | undefined {
-  if (key.includes('\0') || key.split('/').includes('..')) return undefined;
+  if (key.includes('\0') || key.split(/[\\/]/).includes('..')) return undefined;
   const file = join(dir, key);
   return file === dir || file.startsWith(dir + sep) ? file : undefined;
 }
 
-/** An open regular file, or undefined when it is missing or not a file (a "directory" key). */
+/** Non-blocking, so that opening a FIFO or a device never holds a thread; fstat then refuses it. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * `file`'s real path when it stays inside the bucket directory `root` (itself a real path):
+ * a symlink may point anywhere in the bucket, never out of it (a link to /etc/passwd reads as a
+ * missing key). Deviation from CloudFront: S3 has no links; following those inside the
+ * directory keeps a built site's links working.
+ */
+async function realFileInside(root: string, file: string): Promise<string | undefined> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return undefined; // ENOENT, ENOTDIR, ELOOP, EACCES: S3 would not have the key either
+  }
+  return real === root || real.startsWith(root + sep) ? real : undefined;
+}
+
+/** An open regular file inside `root`, or undefined when it is missing, outside or not a file (a "directory" key). */
 async function openFile(
+  root: string,
   file: string,
-): Promise<{ handle: FileHandle; stat: import('node:fs').Stats } | undefined> {
+): Promise<{ handle: FileHandle; stat: Stats } | undefined> {
+  const real = await realFileInside(root, file);
+  if (real === undefined) return undefined;
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(real, OPEN_FLAGS);
   } catch {
-    return undefined; // ENOENT, ENOTDIR, EACCES: S3 would not have the key either
+    return undefined;
   }
   try {
     const info = await handle.stat();
@@ -52,20 +76,33 @@ async function openFile(
   return undefined;
 }
 
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
+async function isFile(root: string, file: string): Promise<boolean> {
+  const found = await openFile(root, file);
+  await found?.handle.close();
+  return found !== undefined;
 }
 
 export class LocalBucketOrigin {
   readonly #buckets: ReadonlyMap<string, string>;
+  /** Each bucket directory's real path, once it exists: symlinks are only followed inside it. */
+  readonly #roots = new Map<string, string>();
   readonly #etags = new EtagCache();
 
   constructor(buckets: ReadonlyMap<string, string>) {
     this.#buckets = new Map([...buckets].map(([name, dir]) => [name, resolve(dir)]));
+  }
+
+  async #rootOf(dir: string): Promise<string | undefined> {
+    let root = this.#roots.get(dir);
+    if (root === undefined) {
+      try {
+        root = await realpath(dir);
+      } catch {
+        return undefined;
+      }
+      this.#roots.set(dir, root);
+    }
+    return root;
   }
 
   async fetch(request: OriginRequest): Promise<OriginResponse> {
@@ -94,20 +131,22 @@ export class LocalBucketOrigin {
     const { raw, key } = decoded;
     const file = fileOf(dir, key);
     if (file === undefined) return accessDenied(mode, method);
+    // A directory that does not exist (yet) has no real path: every key in it is missing.
+    const root = (await this.#rootOf(dir)) ?? dir;
     if (mode === 'rest') {
       // No index documents on the REST endpoint; a missing key or a "directory" is 403
       // AccessDenied, as S3 answers behind OAC without s3:ListBucket (origins.md §2).
-      const found = await openFile(file);
+      const found = await openFile(root, file);
       if (!found) return accessDenied(mode, method);
       return serveObject(request, mode, key, file, found.handle, found.stat, this.#etags);
     }
-    return this.#website(request, dir, raw, key, file);
+    return this.#website(request, root, raw, key, file);
   }
 
   /** S3 website endpoint: index document per "folder", redirect to the folder, HTML 404 (§2). */
   async #website(
     request: OriginRequest,
-    dir: string,
+    root: string,
     raw: string,
     key: string,
     file: string,
@@ -115,11 +154,11 @@ export class LocalBucketOrigin {
     const method = request.method;
     const isFolder = key === '' || key.endsWith('/');
     const objectKey = isFolder ? `${key}index.html` : key;
-    const objectFile = isFolder ? join(dir, objectKey) : file;
-    const found = await openFile(objectFile);
+    const objectFile = isFolder ? join(file, 'index.html') : file;
+    const found = await openFile(root, objectFile);
     if (found)
       return serveObject(request, 'website', objectKey, objectFile, found.handle, found.stat, this.#etags);
-    if (!isFolder && (await isFile(join(file, 'index.html')))) {
+    if (!isFolder && (await isFile(root, join(file, 'index.html')))) {
       // `/docs` where `docs/index.html` exists: S3 redirects to the folder (302, empty body).
       const headers = s3Headers();
       headers.location = `${raw.startsWith('/') ? raw : `/${raw}`}/`;

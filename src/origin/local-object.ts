@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { evaluatePreconditions, ifRangeAllows, type RangeSelection, selectRange } from './s3-conditionals.js';
 import { contentTypeOf, type S3Mode, s3Error, s3Headers } from './s3-responses.js';
 import type { OriginRequest, OriginResponse } from './types.js';
@@ -57,6 +57,28 @@ async function md5Of(handle: FileHandle, size: number): Promise<string> {
     position += bytesRead;
   }
   return `"${hash.digest('hex')}"`;
+}
+
+/**
+ * Passes the object's bytes on, and fails if fewer than `length` arrive: a file truncated while
+ * it is read (a build rewriting the site) ends early, and a body shorter than its Content-Length
+ * on a keep-alive connection would be read with the next response's bytes. Failing the stream
+ * makes the edge cut the viewer connection instead, as for any origin that stops mid-body.
+ */
+function exactly(length: number, source: Readable): Transform {
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(seen === length ? null : new Error(`object changed while read: ${seen} of ${length} bytes`));
+    },
+  });
+  source.on('error', (err) => counter.destroy(err));
+  counter.on('close', () => source.destroy()); // the viewer left: close the file
+  return counter;
 }
 
 function emptyBody(): Readable {
@@ -128,7 +150,9 @@ export async function serveObject(
     headers['content-length'] = String(end - start + 1);
     if (method === 'HEAD' || size === 0) return { status, headers, body: emptyBody() };
     handedOver = true;
-    return { status, headers, body: handle.createReadStream({ start, end, autoClose: true }) };
+    const length = end - start + 1;
+    const body = handle.createReadStream({ start, end, autoClose: true });
+    return { status, headers, body: body.pipe(exactly(length, body)) };
   } finally {
     if (!handedOver) await handle.close();
   }

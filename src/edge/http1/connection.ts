@@ -15,11 +15,12 @@ import type { EdgeResponse, EdgeRuntime, ViewerRequest } from '../exchange.js';
 import { Exchange } from '../exchange.js';
 import { runExchange, type ViewerSink } from '../lifecycle.js';
 import { destroyBody } from '../phases/origin-response.js';
-import { clientErrorResponse, MAX_REQUEST_HEADER_BYTES } from '../server.js';
-import { CHUNKED, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
+import { MAX_REQUEST_HEADER_BYTES } from '../server.js';
+import { clientErrorResponse } from './error-responses.js';
+import { CHUNKED, HeadPrefix, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
 import { RequestBody } from './request-body.js';
 import { appendHeader, statusLine, utcDate } from './response-head.js';
-import { ConnectionTimer, type Http1Settings, REQUEST_TIMEOUT_RESPONSE, Wait } from './timeouts.js';
+import { ConnectionTimer, type Http1Settings, Wait } from './timeouts.js';
 
 /** Pipelined bytes buffered while a response is in progress before the socket is paused. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
@@ -44,6 +45,8 @@ class Http1Connection implements ViewerSink {
   private keepAlive = true;
   private closing = false;
   private parsing = false;
+  /** The pending head, checked as it arrives (what can never become a request is 400 at once). */
+  private readonly headPrefix = new HeadPrefix();
   private readonly timer: ConnectionTimer;
   private readonly clientIp: string;
   private readonly clientPort: number;
@@ -97,12 +100,12 @@ class Http1Connection implements ViewerSink {
 
   private onTimeout(wait: Wait): void {
     if (wait === Wait.Head) {
-      this.endWith(REQUEST_TIMEOUT_RESPONSE);
+      this.endWith(clientErrorResponse(408));
     } else if (wait === Wait.Body) {
       // Never handed on as complete: the aborted stream errors the origin request reading it,
       // so the origin sees its request aborted too.
       this.body?.abort();
-      if (this.responding && !this.sent) this.endWith(REQUEST_TIMEOUT_RESPONSE);
+      if (this.responding && !this.sent) this.endWith(clientErrorResponse(408));
       else this.socket.destroy(); // the response has started: nothing else can be said
     } else {
       this.socket.destroy(); // idle keep-alive, or a viewer that never closed its side
@@ -160,8 +163,13 @@ class Http1Connection implements ViewerSink {
         let start = 0;
         // RFC 9112 §2.2: empty lines before a request line are ignored.
         while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
-        const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+        const end = buf.indexOf('\r\n\r\n', this.headPrefix.searchFrom(start), 'latin1');
         if (end === -1 || end - start > MAX_REQUEST_HEADER_BYTES) {
+          // Malformed before too large, as llhttp, which refuses at the first bad byte.
+          if (!this.headPrefix.isPlausible(buf, start, end === -1 ? buf.length : end + 4)) {
+            this.reject(new ParseFailure(400, 'malformed request head'));
+            return;
+          }
           if (buf.length - start > MAX_REQUEST_HEADER_BYTES) {
             this.reject(new ParseFailure(413, 'too large'));
             return;
@@ -169,6 +177,7 @@ class Http1Connection implements ViewerSink {
           this.buf = start === buf.length ? null : start === 0 ? buf : buf.subarray(start);
           break; // settle() starts the head's clock
         }
+        this.headPrefix.reset();
         const next = end + 4;
         this.buf = next === buf.length ? null : buf.subarray(next);
         let head: ParsedHead;
@@ -190,13 +199,14 @@ class Http1Connection implements ViewerSink {
     this.method = head.method;
     this.keepAlive = head.keepAlive;
     this.timer.set(Wait.None); // until settle() finds the body or the next request waiting
-    if (head.expect !== undefined) {
+    // Expectations are HTTP/1.1's: node:http ignores them on 1.0 requests (RFC 9110 §10.1.1 says so for 100-continue).
+    if (head.expect !== undefined && head.version === '1.1') {
       if (head.expect.toLowerCase() !== '100-continue') {
         this.endWith('HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       // As node:http without a checkContinue listener: tell the viewer to send the body now.
-      if (head.version === '1.1') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+      this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     }
     let body: Readable | null = null;
     if (head.bodyLength !== NO_BODY) {
@@ -378,6 +388,6 @@ class Http1Connection implements ViewerSink {
       this.socket.destroy(); // the response has started: nothing else can be said
       return;
     }
-    this.endWith(clientErrorResponse(failure.status === 413));
+    this.endWith(clientErrorResponse(failure.status));
   }
 }

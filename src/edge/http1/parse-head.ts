@@ -2,8 +2,12 @@
  * The request line and header section of an HTTP/1.x request (RFC 9112 §2–§5), parsed the way
  * node:http's llhttp does for everything the rest of edgefront reads: lowercase `headers` with
  * node's duplicate rules, `rawHeaders` as received, and the framing of the body (§6).
- * Anything llhttp rejects is a `ParseFailure` (400), so both engines answer alike.
+ * Anything llhttp rejects is a `ParseFailure` (400), so both engines answer alike; what llhttp
+ * lets through but edgefront refuses on both engines (a Transfer-Encoding other than `chunked`,
+ * a missing or repeated Host, versions other than 1.0/1.1) node-viewer.ts refuses for node:http.
  */
+
+import { METHODS } from 'node:http';
 
 export interface ParsedHead {
   method: string;
@@ -34,8 +38,15 @@ export class ParseFailure extends Error {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_INVALID = /[^\t\x20-\x7e\x80-\xff]/;
-const TARGET_INVALID = /[^\x21-\x7e\x80-\xff]/;
+/** llhttp's URL bytes: visible ASCII only (no control, space, DEL or non-ASCII byte). */
+const TARGET_INVALID = /[^\x21-\x7e]/;
 const DIGITS = /^[0-9]+$/;
+
+/**
+ * The methods llhttp knows (node:http's METHODS); any other is 400 on both engines. CONNECT is
+ * refused too: node:http hands it to a `connect` listener, which server.ts answers with 400.
+ */
+const KNOWN_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
 
 /** node:http keeps the first of these when they repeat (IncomingMessage#_addHeaderLine). */
 const FIRST_WINS = new Set([
@@ -68,9 +79,14 @@ export function parseHead(head: string): ParsedHead {
   const sp2 = line.lastIndexOf(' ');
   if (sp1 <= 0 || sp2 === sp1) throw new ParseFailure(400, 'malformed request line');
   const method = line.slice(0, sp1);
-  const target = line.slice(sp1 + 1, sp2);
+  // As llhttp: more than one SP may separate the target from its neighbours (RFC 9112 §3 allows it).
+  let targetStart = sp1 + 1;
+  while (line.charCodeAt(targetStart) === 32) targetStart++;
+  let targetEnd = sp2;
+  while (targetEnd > targetStart && line.charCodeAt(targetEnd - 1) === 32) targetEnd--;
+  const target = line.slice(targetStart, targetEnd);
   const proto = line.slice(sp2 + 1);
-  if (!TOKEN.test(method)) throw new ParseFailure(400, 'invalid method');
+  if (!KNOWN_METHODS.has(method)) throw new ParseFailure(400, 'unknown method');
   if (target.length === 0 || TARGET_INVALID.test(target))
     throw new ParseFailure(400, 'invalid request target');
   let version: '1.0' | '1.1';
@@ -83,6 +99,7 @@ export function parseHead(head: string): ParsedHead {
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
   let connection = '';
+  let hosts = 0;
   let pos = lineEnd + 2;
   while (pos < head.length) {
     let end = head.indexOf('\r\n', pos);
@@ -92,7 +109,7 @@ export function parseHead(head: string): ParsedHead {
     const rawName = head.slice(pos, colon);
     // A name must be a token: this also refuses obs-fold (a line starting with SP/HTAB, §5.2).
     if (!TOKEN.test(rawName)) throw new ParseFailure(400, 'invalid header name');
-    const value = head.slice(colon + 1, end).trim();
+    const value = trimOws(head.slice(colon + 1, end));
     if (FIELD_VALUE_INVALID.test(value)) throw new ParseFailure(400, 'invalid header value');
     rawHeaders.push(rawName, value);
     const name = rawName.toLowerCase();
@@ -105,6 +122,8 @@ export function parseHead(head: string): ParsedHead {
       transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
     } else if (name === 'connection') {
       connection = connection ? `${connection}, ${value}` : value;
+    } else if (name === 'host') {
+      hosts++;
     }
     if (existing === undefined) {
       headers[name] = name === 'set-cookie' ? [value] : value;
@@ -117,6 +136,11 @@ export function parseHead(head: string): ParsedHead {
     }
     pos = end + 2;
   }
+
+  // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any
+  // request with more than one (which Host would the cache key and the origin use?).
+  if (hosts > 1 || (hosts === 0 && version === '1.1'))
+    throw new ParseFailure(400, 'missing or repeated Host');
 
   let bodyLength = NO_BODY;
   if (transferEncoding !== undefined) {
@@ -134,8 +158,77 @@ export function parseHead(head: string): ParsedHead {
   return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
 }
 
+/**
+ * Strips optional whitespace (SP and HTAB only, RFC 9110 §5.6.3) around a field value. Not
+ * String#trim, which also strips CR, LF and other controls: `Host: x\r\r\n` would pass as `x`
+ * where llhttp refuses the CR (found by test/blackbox/security/viewer-fuzz.test.ts).
+ */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
 function isKeepAlive(version: '1.0' | '1.1', tokens: string): boolean {
   return version === '1.1'
     ? !/(^|[\s,])close($|[\s,])/.test(tokens)
     : /(^|[\s,])keep-alive($|[\s,])/.test(tokens);
+}
+
+/** A method llhttp could still be reading: `prefix` starts a known method. */
+function isMethodPrefix(prefix: string): boolean {
+  for (const method of KNOWN_METHODS) if (method.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * Checks a request head that has not ended yet, so that what can never become a request is
+ * refused at once (llhttp refuses at the first bad byte) rather than when the headers timeout
+ * passes: a control character or DEL, a bare LF or CR, a non-ASCII byte or HTAB in the request
+ * line, a method no known method starts with (a TLS handshake on the HTTP port, binary garbage).
+ * Incremental: each byte is checked once however slowly the head trickles in.
+ */
+export class HeadPrefix {
+  /** Bytes of the pending head already checked. */
+  private checked = 0;
+  private methodDone = false;
+  private lineDone = false;
+
+  reset(): void {
+    this.checked = 0;
+    this.methodDone = false;
+    this.lineDone = false;
+  }
+
+  /** Where the head's end (CRLF CRLF) may start, at the earliest, in a buffer holding it from `start`. */
+  searchFrom(start: number): number {
+    return start + Math.max(0, this.checked - 3);
+  }
+
+  /** false: no valid request starts with `buf` from `start` on (up to `end`, where a complete head ends). */
+  isPlausible(buf: Buffer, start: number, end = buf.length): boolean {
+    let i = start + this.checked;
+    for (; i < end; i++) {
+      const b = buf[i];
+      if (b === 13) {
+        if (i + 1 === end) break; // the next byte decides
+        if (buf[i + 1] !== 10) return false;
+        this.lineDone = true;
+        i++;
+        continue;
+      }
+      if (b === 10 || b === 0x7f || (b < 0x20 && b !== 9)) return false;
+      if (this.lineDone) continue;
+      if (b >= 0x80 || b === 9) return false;
+      if (!this.methodDone) {
+        const method = buf.toString('latin1', start, b === 32 ? i : i + 1);
+        if (b === 32 ? !KNOWN_METHODS.has(method) : !isMethodPrefix(method)) return false;
+        this.methodDone = b === 32;
+      }
+    }
+    this.checked = i - start;
+    return true;
+  }
 }

@@ -17,6 +17,21 @@ enum State {
 /** A chunk-size line or trailer line longer than this is refused (llhttp has similar limits). */
 const MAX_LINE = 4096;
 
+/**
+ * `1a`, `001a;name=value`, `1a ;ext`: a size in hex that fits 64 bits (as llhttp: any number of
+ * leading zeros, at most 16 digits after them), then optionally chunk extensions after `;`,
+ * which are read and dropped; as llhttp, no control character but HTAB in them.
+ */
+const CHUNK_SIZE_LINE = /^0*([0-9a-fA-F]{1,16})(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?$/;
+
+/** A trailer line is a field line, as in the head: a token, a colon, a value without controls. */
+const TRAILER_FIELD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
+
+function chunkSizeOf(line: string): number | undefined {
+  const match = CHUNK_SIZE_LINE.exec(line);
+  return match ? Number.parseInt(match[1], 16) : undefined;
+}
+
 export class RequestBody {
   readonly stream: Readable;
   private state: State;
@@ -84,10 +99,8 @@ export class RequestBody {
       if (line !== '') throw new ParseFailure(400, 'chunk data longer than its size');
       this.state = State.Size;
     } else if (this.state === State.Size) {
-      const semi = line.indexOf(';');
-      const hex = semi === -1 ? line : line.slice(0, semi);
-      if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new ParseFailure(400, 'invalid chunk size');
-      const size = Number.parseInt(hex, 16);
+      const size = chunkSizeOf(line);
+      if (size === undefined) throw new ParseFailure(400, 'invalid chunk size');
       if (size === 0) this.state = State.Trailer;
       else {
         this.remaining = size;
@@ -95,6 +108,8 @@ export class RequestBody {
       }
     } else if (line === '') {
       this.finish(); // trailer fields are read and dropped, as CloudFront does not forward them
+    } else if (!TRAILER_FIELD.test(line)) {
+      throw new ParseFailure(400, 'invalid trailer field');
     }
   }
 

@@ -117,9 +117,3 @@ export class ConnectionTimer {
     this.onExpire(expired);
   }
 }
-
-const TIMEOUT_PAGE =
-  '<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>408 ERROR</H1><H2>The request could not be satisfied.</H2>The viewer took too long to send the request.</BODY></HTML>';
-
-/** A head or body that did not arrive in time: CloudFront's error page shape (as server.ts's 400/413), then close. */
-export const REQUEST_TIMEOUT_RESPONSE = `HTTP/1.1 408 Request Timeout\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${TIMEOUT_PAGE.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n${TIMEOUT_PAGE}`;

@@ -83,10 +83,15 @@ test('a missing key, a "directory" and the bucket root answer 403 AccessDenied X
 test('keys that would leave the bucket directory are 403 AccessDenied', async () => {
   for (const path of [
     '/../secret.txt',
+    '/css/../../secret.txt',
     '/%2e%2e/secret.txt',
+    '/%2E%2E%2Fsecret.txt',
     '/css/%2E%2E/..%2Fsecret.txt',
     '/css%2F..%2F..%2Fsecret.txt',
+    '/..%5csecret.txt', // `\` is a separator on Windows: a `..\` segment is refused everywhere
+    '/css%5c..%5c..%5csecret.txt',
     '/a%00b',
+    '/secret.txt%00.html',
   ]) {
     const res = await get(path);
     assert.equal(res.status, 403, path);

@@ -1,0 +1,150 @@
+/**
+ * Slow viewers on both HTTP/1 engines, with small injected timeouts (createEdge's
+ * `viewerTimeouts`): a head trickling in (slowloris) is 408 with CloudFront's page and close, an
+ * idle keep-alive connection is closed, a stalled body never reaches the origin complete, and a
+ * slow origin is never mistaken for a slow viewer. Timing is only asserted as "cut before the
+ * bounded wait ended" or "answered".
+ */
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { createEdge, type Edge } from '../../../src/edge/create-edge.js';
+import { clientErrorPage } from '../../../src/edge/http1/error-responses.js';
+import { allMethodsConfig, tempDir } from '../../helpers/config.js';
+import { BOUND_MS, ENGINES, type RecordingOrigin, readResponses, startRecordingOrigin } from './wire.js';
+
+/** The head and body timeouts are short; keep-alive is longer; the slow origin outlasts them all. */
+const TIMEOUTS = { keepAliveMs: 1000, headersMs: 200, bodyIdleMs: 400, requestMs: 400 };
+const SLOW_ORIGIN_MS = 1500;
+/** A trickling viewer sends a byte this often: far more often than any timeout. */
+const TRICKLE_MS = 20;
+
+/** A viewer on a raw socket (TLS with ALPN http/1.1 when `tls`), told when the edge closes the connection. */
+function viewer(
+  port: number,
+  tls = false,
+): { socket: Socket; received: () => string; closed: Promise<void> } {
+  const socket = tls
+    ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+    : connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => {
+    received += d;
+  });
+  socket.on('error', () => {}); // writes after the edge closed
+  const closed = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not closed within ${BOUND_MS} ms`)), BOUND_MS);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return { socket, received: () => received, closed };
+}
+
+for (const engine of ENGINES) {
+  describe(`--http-engine ${engine}`, () => {
+    let origin: RecordingOrigin;
+    let edge: Edge;
+    let port: number;
+    before(async () => {
+      origin = await startRecordingOrigin(SLOW_ORIGIN_MS);
+      edge = await createEdge({
+        config: allMethodsConfig(origin.port),
+        httpEngine: engine,
+        viewerTimeouts: TIMEOUTS,
+      });
+      port = Number((await edge.listen()).http.port);
+    });
+    after(() => Promise.all([edge.close(), origin.close()]));
+
+    test('a head still incomplete after the headers timeout is 408 and close, however steadily it trickles (slowloris)', async () => {
+      const v = viewer(port);
+      v.socket.write('GET /slowloris HTTP/1.1\r\nHost: x\r\n');
+      const trickle = setInterval(() => v.socket.write('X-Drip: 1\r\n'), TRICKLE_MS);
+      try {
+        await v.closed;
+      } finally {
+        clearInterval(trickle);
+      }
+      const [response, ...more] = readResponses(v.received());
+      assert.equal(response.statusLine, 'HTTP/1.1 408 Request Timeout');
+      assert.equal(response.body, clientErrorPage(408));
+      assert.equal(response.headers['x-cache'], 'Error from cloudfront');
+      assert.equal(more.length, 0);
+      assert.equal(origin.seen.filter((s) => s.url === '/slowloris').length, 0);
+    });
+
+    test('an idle keep-alive connection is closed without a response, before and after a request', async () => {
+      const silent = viewer(port);
+      await silent.closed;
+      assert.equal(silent.received(), '');
+      const used = viewer(port);
+      used.socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+      await used.closed;
+      assert.deepEqual(
+        readResponses(used.received()).map((r) => r.status),
+        [200],
+      );
+    });
+
+    test('a request body that stalls is cut (408 when nothing was answered yet); the origin never sees it complete', async () => {
+      const v = viewer(port);
+      v.socket.write('POST /stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nfirst bytes');
+      await v.closed;
+      // The edgefront engine answers 408 (its body-stall timeout); node:http's request timeout
+      // cuts the connection, since the body was already streaming to the origin.
+      for (const r of readResponses(v.received(), [], true)) assert.equal(r.status, 408);
+      await origin.settled();
+      assert.ok(origin.seen.filter((s) => s.url === '/stalled').every((s) => s.state === 'aborted'));
+    });
+
+    test('a slow origin is not a slow viewer: the answer arrives after every timeout has passed', async () => {
+      const v = viewer(port);
+      v.socket.write('GET /slow/origin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await v.closed;
+      const [response] = readResponses(v.received());
+      assert.equal(response.status, 200);
+      assert.equal(response.body, 'seen GET /slow/origin 0');
+    });
+  });
+}
+
+describe('HTTPS/1.1 (node:http behind TLS)', () => {
+  let origin: RecordingOrigin;
+  let edge: Edge;
+  let port: number;
+  let state: { dir: string; remove(): Promise<void> };
+  before(async () => {
+    origin = await startRecordingOrigin();
+    state = await tempDir();
+    const options = { config: allMethodsConfig(origin.port), viewerTimeouts: TIMEOUTS, httpsPort: 0 };
+    edge = await createEdge({ ...options, stateDir: state.dir });
+    port = Number((await edge.listen()).https!.port);
+  });
+  after(async () => {
+    await Promise.all([edge.close(), origin.close()]);
+    await state.remove();
+  });
+
+  test('a slowloris head is 408 and close; an idle keep-alive connection is closed (it stayed open for ever)', async () => {
+    const slow = viewer(port, true);
+    slow.socket.write('GET /tls-slowloris HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => slow.socket.write('X-Drip: 1\r\n'), TRICKLE_MS);
+    try {
+      await slow.closed;
+    } finally {
+      clearInterval(trickle);
+    }
+    assert.equal(readResponses(slow.received())[0].statusLine, 'HTTP/1.1 408 Request Timeout');
+    const idle = viewer(port, true);
+    idle.socket.write('GET /tls-idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    await idle.closed;
+    assert.deepEqual(
+      readResponses(idle.received()).map((r) => r.status),
+      [200],
+    );
+  });
+});
