@@ -10,7 +10,7 @@
  * - the origin saw exactly the good requests answered, whole, and never a malformed one (one
  *   malformed in its body and cut into pieces may have started, never completed);
  * - after each example the server is alive (/healthz) and serves a good request correctly.
- * `EDGEFRONT_FUZZ_SEED` replays a run; `EDGEFRONT_FUZZ_RUNS` sends more (default 1000 per engine).
+ * `EDGEFRONT_FUZZ_SEED` replays a run; `EDGEFRONT_FUZZ_RUNS` sends more (default 800 per engine).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -27,7 +27,7 @@ import {
   startRecordingOrigin,
 } from './wire.js';
 
-const RUNS = Number(process.env.EDGEFRONT_FUZZ_RUNS ?? 1000);
+const RUNS = Number(process.env.EDGEFRONT_FUZZ_RUNS ?? 800);
 const SEED =
   process.env.EDGEFRONT_FUZZ_SEED === undefined ? undefined : Number(process.env.EDGEFRONT_FUZZ_SEED);
 /** A batch that ends with a request the edge must close after gets this long to do it. */
