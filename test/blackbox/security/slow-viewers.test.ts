@@ -44,6 +44,19 @@ function viewer(
   return { socket, received: () => received, closed };
 }
 
+/** Sends a head for `path` a field at a time, never ending it, until the edge closes; returns what it answered. */
+async function slowloris(port: number, path: string, tls = false): Promise<string> {
+  const v = viewer(port, tls);
+  v.socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n`);
+  const trickle = setInterval(() => v.socket.write('X-Drip: 1\r\n'), TRICKLE_MS);
+  try {
+    await v.closed;
+  } finally {
+    clearInterval(trickle);
+  }
+  return v.received();
+}
+
 for (const engine of ENGINES) {
   describe(`--http-engine ${engine}`, () => {
     let origin: RecordingOrigin;
@@ -61,15 +74,7 @@ for (const engine of ENGINES) {
     after(() => Promise.all([edge.close(), origin.close()]));
 
     test('a head still incomplete after the headers timeout is 408 and close, however steadily it trickles (slowloris)', async () => {
-      const v = viewer(port);
-      v.socket.write('GET /slowloris HTTP/1.1\r\nHost: x\r\n');
-      const trickle = setInterval(() => v.socket.write('X-Drip: 1\r\n'), TRICKLE_MS);
-      try {
-        await v.closed;
-      } finally {
-        clearInterval(trickle);
-      }
-      const [response, ...more] = readResponses(v.received());
+      const [response, ...more] = readResponses(await slowloris(port, '/slowloris'));
       assert.equal(response.statusLine, 'HTTP/1.1 408 Request Timeout');
       assert.equal(response.body, clientErrorPage(408));
       assert.equal(response.headers['x-cache'], 'Error from cloudfront');
@@ -130,15 +135,8 @@ describe('HTTPS/1.1 (node:http behind TLS)', () => {
   });
 
   test('a slowloris head is 408 and close; an idle keep-alive connection is closed (it stayed open for ever)', async () => {
-    const slow = viewer(port, true);
-    slow.socket.write('GET /tls-slowloris HTTP/1.1\r\nHost: x\r\n');
-    const trickle = setInterval(() => slow.socket.write('X-Drip: 1\r\n'), TRICKLE_MS);
-    try {
-      await slow.closed;
-    } finally {
-      clearInterval(trickle);
-    }
-    assert.equal(readResponses(slow.received())[0].statusLine, 'HTTP/1.1 408 Request Timeout');
+    const slow = await slowloris(port, '/tls-slowloris', true);
+    assert.equal(readResponses(slow)[0].statusLine, 'HTTP/1.1 408 Request Timeout');
     const idle = viewer(port, true);
     idle.socket.write('GET /tls-idle HTTP/1.1\r\nHost: x\r\n\r\n');
     await idle.closed;
