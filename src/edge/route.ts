@@ -6,6 +6,7 @@
  * viewer gets CloudFront's 403 for an unknown CNAME.
  */
 import type { BehaviorModel, DistributionModel, EdgeModel } from '../model/types.js';
+import { normalizePath } from './normalize-path.js';
 
 export interface RouteTable {
   /** `host` may carry a port and any case. */
@@ -51,11 +52,16 @@ export function hostName(host: string): string {
   return name;
 }
 
-/** First behavior whose PathPattern matches, in listed order; the default (last) matches all. */
+/**
+ * First behavior whose PathPattern matches `path` (raw, as sent) once normalised as CloudFront
+ * normalises it (`normalize-path.ts`): `/public/../private/x` is judged by `/private/*`, never by
+ * an earlier `/public/*`. In listed order; the default (last) matches all.
+ */
 export function behaviorFor(dist: DistributionModel, path: string): BehaviorModel {
   const behaviors = dist.behaviors;
+  const normal = normalizePath(path);
   for (let i = 0; i < behaviors.length - 1; i++) {
-    if (behaviors[i].matches(path)) return behaviors[i];
+    if (behaviors[i].matches(normal)) return behaviors[i];
   }
   return behaviors[behaviors.length - 1];
 }

@@ -24,12 +24,19 @@ function decodeKey(path: string): { raw: string; key: string } | undefined {
 }
 
 /**
- * S3 keys are opaque strings, but here they name files: a `..` segment (with `/` or, as Windows
- * reads it, `\`) or a NUL could reach outside the bucket directory, so such keys are refused
- * like any key S3 would not grant.
+ * The file that holds `key`, or undefined when no file can: S3 keys are opaque strings that
+ * CloudFront sends as the raw path (it normalises only to choose a behavior), so S3 looks up
+ * `a/../b`, `a/./b` and `a//b` literally, and here they would name another file (`b`, `a/b`) or
+ * one outside the bucket directory. A `..` segment (with `/` or, as Windows reads it, `\`), a
+ * `.` or empty segment (but a trailing `/`: a "folder" key) or a NUL is a key no file holds.
  */
 function fileOf(dir: string, key: string): string | undefined {
   if (key.includes('\0') || key.split(/[\\/]/).includes('..')) return undefined;
+  const segments = key.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment === '.' || (segment === '' && i < segments.length - 1)) return undefined;
+  }
   const file = join(dir, key);
   return file === dir || file.startsWith(dir + sep) ? file : undefined;
 }
@@ -130,7 +137,7 @@ export class LocalBucketOrigin {
     if (!decoded) return s3Error(mode, method, 400, 'InvalidURI', "Couldn't parse the specified URI.");
     const { raw, key } = decoded;
     const file = fileOf(dir, key);
-    if (file === undefined) return accessDenied(mode, method);
+    if (file === undefined) return mode === 'rest' ? accessDenied(mode, method) : noSuchKey(method, key);
     // A directory that does not exist (yet) has no real path: every key in it is missing.
     const root = (await this.#rootOf(dir)) ?? dir;
     if (mode === 'rest') {
@@ -165,8 +172,11 @@ export class LocalBucketOrigin {
       headers['content-length'] = '0';
       return { status: 302, headers, body: Readable.from([]) };
     }
-    return s3Error('website', method, 404, 'NoSuchKey', 'The specified key does not exist.', {
-      Key: objectKey,
-    });
+    return noSuchKey(method, objectKey);
   }
+}
+
+/** The website endpoint's HTML 404 for a key it does not have. */
+function noSuchKey(method: string, key: string): OriginResponse {
+  return s3Error('website', method, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
 }

@@ -8,7 +8,14 @@
  * - a Resource without a scheme that starts with `*` has the scheme `*`.
  * [undocumented] A `?` in the path part may also match the `?` that starts the query, so
  * `https://d.example/a.jpg?size=large` matches that URL literally and `a??.jpg` still works.
+ * [undocumented] Which form of the path a Resource is compared with. Here a Resource must match
+ * the URL as requested, and a Resource with a `*` must also match it with its path normalised as
+ * for behavior matching (`../normalize-path.ts`): a policy for `/public/*` never grants
+ * `/public/../private/x`, which the `/private/*` behavior judges and an origin that resolves `..`
+ * serves as `/private/x`. A Resource without `*` names the one URL its signer signed, dot
+ * segments and all (as a canned policy does), and grants it.
  */
+import { normalizePath } from '../normalize-path.js';
 
 /** Positions in `url` of its section delimiters: the `://`, the `/` of the path, the `?` of the query. */
 interface Sections {
@@ -25,6 +32,17 @@ function sectionsOf(url: string): Sections {
 
 /** `url` is `scheme://host/path[?query]`, as built from the viewer's request. */
 export function matchesResource(resource: string, url: string): boolean {
+  if (!matchesUrl(resource, url)) return false;
+  if (!resource.includes('*')) return true;
+  const s = sectionsOf(url);
+  if (s.pathStart === -1) return true;
+  const end = s.queryStart === -1 ? url.length : s.queryStart;
+  const path = url.slice(s.pathStart, end);
+  const normal = normalizePath(path);
+  return normal === path || matchesUrl(resource, url.slice(0, s.pathStart) + normal + url.slice(end));
+}
+
+function matchesUrl(resource: string, url: string): boolean {
   let pattern = resource;
   if (!pattern.includes('://')) {
     if (!pattern.startsWith('*')) return false;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { posix } from 'node:path';
 import test from 'node:test';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import fc from 'fast-check';
@@ -118,6 +119,19 @@ const RESOURCE_CASES: [resource: string, url: string, matches: boolean][] = [
   ['*d111111abcdef8.cloudfront.net/x', `${D}/x`, true],
   ['d111111abcdef8.cloudfront.net/x', `${D}/x`, false],
   [`${D}`, `${D}/`, false],
+  // a `*` must also match the path as behaviors see it: dot segments never lead out of it (#6)
+  [`${D}/public/*`, `${D}/public/../private/x`, false],
+  [`${D}/public/*`, `${D}/public/%2e%2E/private/x`, false],
+  [`${D}/public/*`, `${D}/public/a/../../private/x?v=1`, false],
+  [`${D}/public/*`, `${D}/public/a/../b`, true],
+  [`${D}/public/*`, `${D}/public/./a`, true],
+  [`${D}/public/*`, `${D}/public//a`, true],
+  [`${D}/public/*`, `${D}/public/..%2Fprivate/x`, true],
+  [`${D}/private/*`, `${D}/public/../private/x`, false],
+  [`${D}/*`, `${D}/public/../private/x`, true],
+  // without a `*`, the one URL signed, as signed
+  [`${D}/a/../b`, `${D}/a/../b`, true],
+  [`${D}/b`, `${D}/a/../b`, false],
 ];
 
 for (const [resource, url, expected] of RESOURCE_CASES) {
@@ -147,6 +161,24 @@ test('Resource properties: a URL grants itself, `scheme://host/*` grants all of 
       assert.ok(!matchesResource(`${host}x/*`, url));
     }),
     { numRuns: 1000 },
+  );
+});
+
+test('Resource property: `scheme://host/dir/*` grants no URL whose path, normalised, leaves /dir/ (#6)', () => {
+  const segment = fc.constantFrom('dir', 'x', '.', '..', '%2e%2e', '.%2E', '', 'a');
+  fc.assert(
+    fc.property(fc.array(segment, { maxLength: 6 }), (segments) => {
+      const path = `/dir/${segments.join('/')}`;
+      const url = `${D}${path}`;
+      // Independently of normalize-path.ts: escaped dots decoded, then POSIX rules (plus the slash
+      // RFC 3986 keeps after a trailing dot segment).
+      const decoded = path.replace(/%2e/gi, '.');
+      const resolved = posix.normalize(decoded);
+      const normal = /\/\.\.?$/.test(decoded) && !resolved.endsWith('/') ? `${resolved}/` : resolved;
+      const stays = normal.startsWith('/dir/');
+      assert.equal(matchesResource(`${D}/dir/*`, url), stays, path);
+    }),
+    { numRuns: 2000 },
   );
 });
 

@@ -72,6 +72,30 @@ test('the website endpoint neither serves nor redirects to an index document out
   await readBytes(inside.body);
 });
 
+test('a key with a dot or empty segment is looked up literally, as S3 does: no file holds it (#6)', async () => {
+  // CloudFront sends the raw path; S3 keys are opaque, so `site/./page.html` is not `site/page.html`.
+  for (const path of [
+    '/site/./page.html',
+    '/site//page.html',
+    '//site/page.html',
+    '/x/../site/page.html',
+    '/site/.',
+  ]) {
+    const rest403 = await get(path);
+    assert.equal(rest403.status, 403, path);
+    assert.doesNotMatch(await readText(rest403.body), /inside/, path);
+    const website404 = await get(path, website);
+    assert.equal(website404.status, 404, path);
+    assert.match(await readText(website404.body), /NoSuchKey/, path);
+  }
+  const plain = await get('/site/page.html');
+  assert.equal(plain.status, 200);
+  assert.equal(await readText(plain.body), 'inside');
+  const folder = await get('/site/', website); // a trailing `/` is a "folder" key, not an empty segment
+  assert.equal(folder.status, 404);
+  assert.match(await readText(folder.body), /<li>Key: site\/index.html<\/li>/);
+});
+
 test('a backslash is part of the key on POSIX, not a way out', async () => {
   const res = await get('/a%5Cb.txt');
   assert.equal(res.status, 200);
