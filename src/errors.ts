@@ -42,6 +42,12 @@ export const EDGE_ERRORS = {
     source: 'viewer',
     reason: 'The Amazon CloudFront distribution is configured to block access from your country.',
   },
+  /**
+   * The viewer hung up (or stalled past the body timeout) before its request body was whole:
+   * whatever failed after that, reading the body, is its doing. The answer reaches no one (a
+   * stalled viewer gets the listener's 408); CloudFront logs this detailed result type.
+   */
+  ClientHungUpRequest: { status: 400, source: 'viewer', reason: 'Bad request.' },
   /** URL over 8,192 bytes, or request line + headers over 20,480 (distribution.md §4.3): 413, then close. */
   RequestTooLarge: { status: 413, source: 'viewer', reason: 'Request Entity Too Large.' },
   // signed URLs and cookies (distribution.md §10): an XML body, <Code> without the prefix, reason as <Message>

@@ -120,7 +120,14 @@ async function failed(
 ): Promise<void> {
   ex.collapseDone?.(); // waiters of a collapsed miss go to the origin themselves
   ex.collapseDone = undefined;
-  const error = EdgeError.from(err);
+  // Once the viewer's body is cut short, reading it fails wherever it is read (the origin
+  // request, OAC hashing, a Lambda's body), with whatever error that reader gives (a reset,
+  // a premature close): the viewer's hang-up, never an internal error or the origin's.
+  const body = ex.request.body;
+  const hungUp = body?.destroyed === true && !body.readableEnded;
+  const error = hungUp
+    ? new EdgeError('ClientHungUpRequest', undefined, { cause: err })
+    : EdgeError.from(err);
   await errorResponse(ex, error);
   if (run === TIER_RUN) tierFailed(ex, error);
   else viewerResponse(ex);

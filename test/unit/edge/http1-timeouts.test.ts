@@ -8,16 +8,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, connect, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { EdgeCache } from '../../../src/cache/edge-cache.js';
-import { systemClock } from '../../../src/clock.js';
-import { loadConfigObject } from '../../../src/config/load.js';
-import type { EdgeRuntime } from '../../../src/edge/exchange.js';
 import { createHttp1Server } from '../../../src/edge/http1/server.js';
 import { http1Settings, Wait } from '../../../src/edge/http1/timeouts.js';
-import { buildRouteTable } from '../../../src/edge/route.js';
-import { EdgeFunctionHost } from '../../../src/functions/edge-functions.js';
-import { createOriginFetcher } from '../../../src/origin/index.js';
-import { allMethodsConfig } from '../../helpers/config.js';
+import { testRuntime } from './test-runtime.js';
 
 /** Head and body timeouts are the period; keep-alive is several, so a slow origin outlasts all. */
 const TIMEOUTS = { keepAliveMs: 1000, headersMs: 200, bodyIdleMs: 400 };
@@ -79,31 +72,6 @@ after(async () => {
 });
 
 /** What createEdge builds for one config, minus the listeners (they are what is tested here). */
-function testRuntime(originPort: number): { runtime: EdgeRuntime; close(): Promise<void> } {
-  const { model } = loadConfigObject(allMethodsConfig(originPort));
-  const functionHost = new EdgeFunctionHost();
-  const runtime: EdgeRuntime = {
-    model,
-    routes: buildRouteTable(model),
-    fetcher: createOriginFetcher({ buckets: model.buckets, originOverrides: new Map() }),
-    clock: systemClock,
-    pop: 'TST50-C1',
-    viaHost: 'timeouts.cloudfront.net',
-    viewerVia: '1.1 timeouts.cloudfront.net (CloudFront)',
-    httpsPort: undefined,
-    cache: new EdgeCache({ memoryBytes: 1 << 20, clock: systemClock }),
-    functions: functionHost.forModel(model),
-    functionLog: () => {},
-  };
-  return {
-    runtime,
-    close: async () => {
-      await runtime.fetcher.close();
-      await functionHost.close();
-    },
-  };
-}
-
 /** Resolves once `holds()` does; fails the test if BOUND_MS passes first. */
 async function eventually(what: string, holds: () => boolean): Promise<void> {
   const deadline = Date.now() + BOUND_MS;
