@@ -6,6 +6,7 @@
  * path, the origin gets the raw one".
  */
 import { createSign } from 'node:crypto';
+import { after, before } from 'node:test';
 import { tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
@@ -66,6 +67,16 @@ export async function startBehaviorEdge(engine: string): Promise<BehaviorEdge> {
     signer,
     close: () => Promise.all([edge.close(), origin.close()]).then(dir.remove),
   };
+}
+
+/** One fixture for the enclosing suite's tests, started before them and closed after. */
+export function sharedBehaviorEdge(engine: string): BehaviorEdge {
+  const shared = {} as BehaviorEdge;
+  before(async () => {
+    Object.assign(shared, await startBehaviorEdge(engine));
+  });
+  after(() => shared.close());
+  return shared;
 }
 
 /** GETs of `targets`, pipelined on one connection, answered in order. */

@@ -12,9 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import { posix } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type BehaviorEdge, getAll, startBehaviorEdge } from './behavior-edge.js';
+import { getAll, sharedBehaviorEdge } from './behavior-edge.js';
 import { ENGINES } from './wire.js';
 
 const RUNS = Number(process.env.EDGEFRONT_FUZZ_RUNS ?? 800);
@@ -51,11 +51,7 @@ const MISSING_KEY = /<Code>MissingKey<\/Code>/;
 
 for (const engine of ENGINES) {
   describe(`--http-engine ${engine}`, () => {
-    let b: BehaviorEdge;
-    before(async () => {
-      b = await startBehaviorEdge(engine);
-    });
-    after(() => b.close());
+    const b = sharedBehaviorEdge(engine);
 
     test('no path made of dot segments, slashes and escapes leaves the behavior its resolved path names', async (t) => {
       const counts = { examples: 0, requests: 0, public: 0, private: 0, default: 0 };

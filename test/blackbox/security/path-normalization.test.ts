@@ -6,15 +6,8 @@
  * earlier `/public/*`; and a signed request's Resource is held to the same path.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  type BehaviorEdge,
-  cannedTarget,
-  customTarget,
-  getAll,
-  HOST,
-  startBehaviorEdge,
-} from './behavior-edge.js';
+import { describe, test } from 'node:test';
+import { cannedTarget, customTarget, getAll, HOST, sharedBehaviorEdge } from './behavior-edge.js';
 import { ENGINES } from './wire.js';
 
 const MISSING_KEY =
@@ -42,11 +35,7 @@ const INTO_PRIVATE = [
 
 for (const engine of ENGINES) {
   describe(`--http-engine ${engine}`, () => {
-    let b: BehaviorEdge;
-    before(async () => {
-      b = await startBehaviorEdge(engine);
-    });
-    after(() => b.close());
+    const b = sharedBehaviorEdge(engine);
 
     test('a path whose dot segments or doubled slashes lead into /private/ is judged by /private/*: 403 MissingKey, the origin not asked', async () => {
       const hits = b.origin.hits;
