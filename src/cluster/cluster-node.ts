@@ -182,6 +182,7 @@ export class ClusterNode implements ClusterLink {
     this.#blocking.disconnect();
     this.client.disconnect();
     await this.#following?.catch(() => undefined);
+    await this.store.flush();
   }
 
   /** The shared version (-1: Redis holds no state); refreshes the view of the nodes. */

@@ -42,6 +42,8 @@ export class RedisStateStore implements StateStore {
   readonly #undo = new Map<string, string | null>();
   /** The last `changes` stream entry this node has caught up to ('' before the first sync). */
   lastId = '';
+  /** Local copies of the state are written one after the other, off the serving path. */
+  #mirrorWrites: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -78,7 +80,7 @@ export class RedisStateStore implements StateStore {
     if (reply[0] !== 1) throw new StateConflict(Number(reply[1]));
     this.#pending.clear();
     this.#undo.clear();
-    await this.#keepMirror(state);
+    this.#keepMirror(state);
   }
 
   async saveFile(file: string, content: string): Promise<void> {
@@ -138,10 +140,15 @@ export class RedisStateStore implements StateStore {
     throw serviceUnavailable('the shared state keeps changing under a re-seed');
   }
 
-  /** Writes a pulled update's files, then this node's copy of the state. */
+  /** Writes a pulled update's files (the rebuild reads them), then this node's copy of the state. */
   async keepLocally(update: SharedUpdate): Promise<void> {
     for (const [file, content] of update.files) await writeFileDurably(file, content);
-    await this.#keepMirror(update.state);
+    this.#keepMirror(update.state);
+  }
+
+  /** Resolves once the local copies of the state asked for so far are on disk. */
+  flush(): Promise<void> {
+    return this.#mirrorWrites;
   }
 
   async #seed(state: ControlState): Promise<boolean> {
@@ -166,13 +173,18 @@ export class RedisStateStore implements StateStore {
     return true;
   }
 
-  async #keepMirror(state: ControlState): Promise<void> {
-    try {
-      await this.#mirror.save(state);
-    } catch (err) {
-      // Redis holds the change; the local copy catches up with the next one.
-      process.stderr.write(`edgefront: cluster: could not write the local copy of the state: ${err}\n`);
-    }
+  /**
+   * The local copy is this node's last good state: what it re-seeds a Redis that lost the state
+   * with, and the version it compares with at start to purge what it missed. It trails what the
+   * node serves by at most the writes in flight; a crash in between only means the node purges
+   * a little more at its next start. Redis holds the change either way.
+   */
+  #keepMirror(state: ControlState): void {
+    this.#mirrorWrites = this.#mirrorWrites
+      .then(() => this.#mirror.save(state))
+      .catch((err) => {
+        process.stderr.write(`edgefront: cluster: could not write the local copy of the state: ${err}\n`);
+      });
   }
 
   /** A file under the state directory as the name other nodes know it by ('/' separated). */
