@@ -1,5 +1,5 @@
 /**
- * Faults of a three-node cluster (test/helpers/cluster.ts; liveness window 1 s): a killed node
+ * Faults of a three-node cluster (test/helpers/cluster.ts; liveness window 3 s): a killed node
  * stops blocking Deployed once its heartbeat is stale; a node that was down applies the changes
  * and invalidations it missed before it serves (its disk cache included); while Redis is down
  * the nodes go on serving, writes answer 503 ServiceUnavailable and reads the local copy; a
@@ -31,7 +31,12 @@ import {
 
 let cluster: TestCluster;
 before(async () => {
-  cluster = await startCluster(3, { args: ['--cache-disk', '16MiB'] });
+  // A 3 s window: long enough that a change made right after a kill sees the dead node still
+  // counted on a loaded machine, short enough to wait out.
+  cluster = await startCluster(3, {
+    args: ['--cache-disk', '16MiB'],
+    env: { EDGEFRONT_CLUSTER_LIVENESS_MS: '3000' },
+  });
 });
 after(() => cluster?.close());
 
@@ -58,7 +63,7 @@ test('a killed node holds a change InProgress until its heartbeat is older than 
   await cluster.stop(2, { crash: true });
   const [a] = cluster.nodes;
   await setOriginPath(a, '/after-kill');
-  // Its last heartbeat (≤ 100 ms before the kill) is still under the 1 s window: it counts, and
+  // Its last heartbeat (≤ 100 ms before the kill) is still under the 3 s window: it counts, and
   // it does not serve the new version.
   assert.equal(await statusOn(a), 'InProgress');
   await eventually('Deployed once the dead node stops counting', async () =>

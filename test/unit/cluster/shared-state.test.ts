@@ -43,8 +43,13 @@ async function twoNodes(t: { after(fn: () => unknown): void }) {
   const stores: RedisStateStore[] = [];
   for (const name of ['a', 'b']) {
     const dir = await tempDir();
-    t.after(() => dir.remove());
-    stores.push(new RedisStateStore(dir.dir, client, keys, name));
+    const store = new RedisStateStore(dir.dir, client, keys, name);
+    // The local copy of the state is written in the background: done before the directory goes.
+    t.after(async () => {
+      await store.flush();
+      await dir.remove();
+    });
+    stores.push(store);
   }
   const [a, b] = stores;
   // a seeds the empty Redis with its state (version 0); b catches up to it.
