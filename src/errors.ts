@@ -316,10 +316,11 @@ export class KvsApiError extends Error {
   constructor(
     readonly code: KvsErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { status?: number },
   ) {
     super(message, options);
     this.name = `KvsApiError [${code}]`;
-    this.status = KVS_ERRORS[code];
+    // The model has no 503 code: a cluster without Redis answers InternalServerException with 503.
+    this.status = options?.status ?? KVS_ERRORS[code];
   }
 }

@@ -86,7 +86,12 @@ export const SERVE_FLAGS: FlagTable = {
     type: 'bool',
     help: 'reload config files and function code when they change, atomically (a bad edit keeps the old config)',
   },
-  redis: { type: 'string', help: '', notBuilt: 'cluster mode arrives with issue #7' },
+  redis: {
+    type: 'string',
+    value: 'URL',
+    help: 'cluster mode: state, invalidations and KVS shared through Redis (redis://, rediss://, redis+cluster://h:p,h:p, redis+sentinel://h:p,…/MASTER; ?prefix=NAME)',
+    default: 'off (embedded)',
+  },
   parent: {
     type: 'string',
     value: 'URL',
@@ -175,6 +180,7 @@ export async function runServe(argv: string[]): Promise<number> {
     httpsPort: values['https-port'] as number | undefined,
     adminPort: (values['admin-port'] as number | undefined) ?? 9000,
     stateDir: (values['state-dir'] as string | undefined) ?? '.edgefront',
+    redis: values.redis as string | undefined,
   });
   for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
   const listening = await edge.listen();

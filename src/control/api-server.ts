@@ -141,6 +141,8 @@ function asKvsError(err: unknown): KvsApiError | undefined {
   if (err instanceof ApiError) {
     if (err.status === 403) return new KvsApiError('AccessDeniedException', err.message);
     if (err.code === 'RequestEntityTooLarge') return new KvsApiError('ValidationException', err.message);
+    if (err.code === 'ServiceUnavailable')
+      return new KvsApiError('InternalServerException', err.message, { status: 503 });
   }
   return undefined;
 }
@@ -170,6 +172,7 @@ export function createApiHandler(
         if (!options.kvs)
           throw new KvsApiError('ValidationException', 'the KeyValueStore API is not enabled');
         options.verify?.(raw, 'cloudfront-keyvaluestore');
+        await cp.cluster?.refresh();
         const answer = await options.kvs(cp, raw);
         const data = answer.body === undefined ? '' : JSON.stringify(answer.body);
         res.writeHead(answer.status, {
@@ -182,6 +185,8 @@ export function createApiHandler(
         return;
       }
       options.verify?.(raw, 'cloudfront');
+      // Cluster mode: see what other nodes stored and which nodes serve what before answering.
+      await cp.cluster?.refresh();
       const params = new URLSearchParams(query);
       const { route, params: pathParams } = matchRoute(options.routes, raw.method, path, params);
       const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`;

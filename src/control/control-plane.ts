@@ -14,8 +14,45 @@ import { ApiError, type ApiErrorCode, ConfigError, type ConfigIssue, formatPath 
 import type { KeyValueStore } from '../functions/cloudfront/kvs.js';
 import type { EdgeModel } from '../model/types.js';
 import { applyInvalidation } from './api/invalidations.js';
-import { type ControlState, overlayOf } from './state.js';
-import type { StateStore } from './state-store.js';
+import { type ControlState, overlayOf, type StoredInvalidation } from './state.js';
+import { StateConflict, type StateStore } from './state-store.js';
+
+/** The shared state as a node pulls it from the cluster. */
+export interface SharedUpdate {
+  readonly state: ControlState;
+  /** Files beside the state that changed (absolute path → content): key value store data. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * What a cluster (src/cluster) adds to the writer. Absent: the embedded, single-node plane, where
+ * this node serving a version is all `Deployed` means.
+ */
+export interface ClusterLink {
+  /** Throws ApiError ServiceUnavailable while changes cannot be stored in the shared state. */
+  checkWritable(): void;
+  /** The shared state when it is newer than `current`; re-seeds a shared store that lost it. */
+  pull(current: ControlState): Promise<SharedUpdate | undefined>;
+  /** Writes a pulled update's files and this node's local copy of the state (its last good one). */
+  keepLocally(update: SharedUpdate): Promise<void>;
+  /** This node now serves `version` (it heartbeats it). */
+  serving(version: number): void;
+  /** Deployed once every live node serves `version`. */
+  deploymentStatus(version: number): 'InProgress' | 'Deployed';
+  /** Before an API request: a fresh view of the nodes; catches up when the shared state is newer. */
+  refresh(): Promise<void>;
+}
+
+/** Thrown by an edit that finds nothing to do: the change is dropped, nothing is stored. */
+export class NoChange extends Error {
+  constructor() {
+    super('nothing to change');
+    this.name = 'NoChange';
+  }
+}
+
+/** Conflicting writers on other nodes: attempts before the API gives up with ServiceUnavailable. */
+const MAX_CONFLICT_RETRIES = 20;
 
 /** What the control plane needs from the edge it drives (src/edge/create-edge.ts). */
 export interface ControlPlaneHost {
@@ -90,6 +127,8 @@ export class ControlPlane {
   servingVersion: number;
   /** LastModifiedTime of config-file resources: when this node loaded them. */
   readonly startedAt: string;
+  /** Set in cluster mode (`serve --redis`). */
+  cluster: ClusterLink | undefined;
 
   constructor(
     readonly store: StateStore,
@@ -114,14 +153,36 @@ export class ControlPlane {
     return new Date(this.host.clock.now());
   }
 
-  /** `Deployed` once this node serves the state version that last wrote the resource. */
+  /**
+   * `Deployed` once this node serves the state version that last wrote the resource, and in a
+   * cluster once every live node does.
+   */
   deploymentStatus(version: number): 'InProgress' | 'Deployed' {
-    return this.servingVersion >= version ? 'Deployed' : 'InProgress';
+    if (this.servingVersion < version) return 'InProgress';
+    return this.cluster ? this.cluster.deploymentStatus(version) : 'Deployed';
+  }
+
+  /**
+   * An invalidation's status: as recorded, and in a cluster `Completed` as soon as every live
+   * node serves the version that created it (each node purges before it reports that version).
+   */
+  invalidationStatus(record: StoredInvalidation): 'InProgress' | 'Completed' {
+    if (record.Status === 'Completed' || !this.cluster || record.version === undefined) return record.Status;
+    return this.deploymentStatus(record.version) === 'Deployed' ? 'Completed' : 'InProgress';
+  }
+
+  /** Cluster mode: brings this node to the newest shared state, in turn with local changes. */
+  catchUp(): Promise<void> {
+    const run = this.#queue.then(() => this.#catchUp());
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   /**
    * Runs one change, serialised with every other: `edit` works on a copy whose `version` is
-   * already the new one; throwing (ApiError) discards the copy.
+   * already the new one; throwing (ApiError) discards the copy, throwing NoChange resolves
+   * undefined. In a cluster the edit may run more than once: again on the newer shared state
+   * when another node stored a change first.
    */
   change<T>(edit: (draft: ControlState) => T | Promise<T>, options: ChangeOptions = {}): Promise<T> {
     const run = this.#queue.then(() => this.#apply(edit, options));
@@ -131,6 +192,7 @@ export class ControlPlane {
 
   /** Invalidations a crash left InProgress are applied again before the node serves. */
   async resumeInvalidations(): Promise<void> {
+    if (this.cluster) return; // a cluster node purges what it missed while it catches up
     for (const [distributionId, records] of Object.entries(this.#state.invalidations)) {
       for (const record of records) {
         if (record.Status === 'InProgress') await applyInvalidation(this, distributionId, record.Id);
@@ -139,22 +201,99 @@ export class ControlPlane {
   }
 
   async #apply<T>(edit: (draft: ControlState) => T | Promise<T>, options: ChangeOptions): Promise<T> {
-    const draft = structuredClone(this.#state);
-    draft.version = this.#state.version + 1;
-    const result = await edit(draft);
-    let commit: (() => Promise<void>) | undefined;
-    if (options.rebuild !== false) {
-      const overlay = overlayOf(draft, this.store.dir);
+    for (let attempt = 0; ; attempt++) {
+      this.cluster?.checkWritable();
+      const draft = structuredClone(this.#state);
+      draft.version = this.#state.version + 1;
+      let result: T;
+      let commit: (() => Promise<void>) | undefined;
       try {
-        commit = await this.host.stage(overlay);
+        result = await edit(draft);
+        if (options.rebuild !== false) {
+          const overlay = overlayOf(draft, this.store.dir);
+          try {
+            commit = await this.host.stage(overlay);
+          } catch (err) {
+            throw err instanceof ConfigError ? apiErrorFromConfig(err, overlay) : err;
+          }
+        }
+        await this.store.save(draft);
       } catch (err) {
-        throw err instanceof ConfigError ? apiErrorFromConfig(err, overlay) : err;
+        // Files the edit wrote go back; the live runtime is rebuilt if it read one of them.
+        if (await this.store.rollback?.()) await this.#rebuildCurrent();
+        if (err instanceof NoChange) return undefined as T; // documented: NoChange resolves undefined
+        if (!(err instanceof StateConflict)) throw err;
+        // Another node stored a change first: run the edit again on the newer state, so its
+        // checks (If-Match, names in use, quotas) see what that node did.
+        if (attempt >= MAX_CONFLICT_RETRIES)
+          throw new ApiError('ServiceUnavailable', 'Too many concurrent changes; please try again.');
+        await this.#catchUp();
+        continue;
+      }
+      this.#state = draft;
+      if (commit) await commit();
+      this.#served(draft);
+      return result;
+    }
+  }
+
+  /** Takes the newest shared state (cluster mode), in the writer's turn. */
+  async #catchUp(): Promise<void> {
+    const update = await this.cluster?.pull(this.#state);
+    if (update) await this.#adopt(update);
+  }
+
+  /**
+   * Serves a state another node stored. A state that does not build here (a config file this
+   * node lacks) is kept but not served: this node goes on reporting its older version, so the
+   * change stays InProgress rather than claiming Deployed.
+   */
+  async #adopt(update: SharedUpdate): Promise<void> {
+    if (update.state.version <= this.#state.version) return;
+    await this.cluster?.keepLocally(update);
+    let commit: (() => Promise<void>) | undefined;
+    let builds = true;
+    // Tags and invalidation records alone leave the model as it is: no rebuild.
+    const overlayText = (state: ControlState) => {
+      const overlay = overlayOf(state, this.store.dir);
+      return JSON.stringify([overlay.doc, [...(overlay.deleted ?? [])]]);
+    };
+    if (update.files.size > 0 || overlayText(update.state) !== overlayText(this.#state)) {
+      try {
+        commit = await this.host.stage(overlayOf(update.state, this.store.dir));
+      } catch (err) {
+        builds = false;
+        process.stderr.write(
+          `edgefront: cluster state version ${update.state.version} does not build on this node; still serving version ${this.servingVersion}:\n${(err as Error).message}\n`,
+        );
       }
     }
-    await this.store.save(draft);
-    this.#state = draft;
+    this.#state = update.state;
     if (commit) await commit();
-    this.servingVersion = draft.version;
-    return result;
+    if (builds) this.#served(update.state);
+  }
+
+  /** Rebuilds the runtime from the acknowledged state (after a rolled-back key value store write). */
+  async #rebuildCurrent(): Promise<void> {
+    const commit = await this.host.stage(overlayOf(this.#state, this.store.dir));
+    await commit();
+  }
+
+  /**
+   * This node now serves `next`. In a cluster, the invalidations created since the version it
+   * served before are purged first: a node reports a version only once its cache is clean of what
+   * that version invalidated (the heartbeat is the acknowledgement).
+   */
+  #served(next: ControlState): void {
+    if (this.cluster) {
+      for (const [distributionId, records] of Object.entries(next.invalidations)) {
+        for (const record of records) {
+          if (record.version !== undefined && record.version > this.servingVersion)
+            this.host.purge({ distributionId, paths: record.Paths });
+        }
+      }
+    }
+    this.servingVersion = next.version;
+    this.cluster?.serving(next.version);
   }
 }

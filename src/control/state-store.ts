@@ -19,6 +19,22 @@ export interface StateStore {
   saveFile(file: string, content: string): Promise<void>;
   /** The state directory: key value store data files live under it. */
   readonly dir: string;
+  /**
+   * Shared stores (src/cluster): undoes the file writes of a change that was not stored; true
+   * when a file the live runtime may read was put back.
+   */
+  rollback?(): Promise<boolean>;
+}
+
+/**
+ * A shared store refused a change because another node stored one first (its version moved on):
+ * the writer catches up and runs the edit again on the newer state.
+ */
+export class StateConflict extends Error {
+  constructor(readonly sharedVersion: number) {
+    super(`the shared state moved on to version ${sharedVersion}`);
+    this.name = 'StateConflict';
+  }
 }
 
 let tempCounter = 0;

@@ -26,6 +26,8 @@ export interface StoredInvalidation {
   Status: 'InProgress' | 'Completed';
   CallerReference: string;
   Paths: string[];
+  /** State version that created it: in a cluster, Completed once every live node serves that version. */
+  version?: number;
 }
 
 export interface FunctionStage {

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { DiskStore } from '../cache/disk-store.js';
 import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import type { ClusterSettings } from '../cluster/settings.js';
 import { type ConfigOverlay, loadConfigFiles, loadConfigObject } from '../config/load.js';
 import { createControlApi } from '../control/api/index.js';
 import { ControlPlane } from '../control/control-plane.js';
@@ -87,6 +89,10 @@ export interface EdgeOptions {
    * (`EDGEFRONT_TIER_SECRET`), required by either and by a node that acts as a tier.
    */
   tier?: { parent?: string; originShields?: Record<string, string>; secret?: string };
+  /** `--redis URL`: cluster mode, the control state shared through Redis (src/cluster/README.md). */
+  redis?: string;
+  /** Cluster timing (default: from the environment, src/cluster/settings.ts). */
+  clusterSettings?: ClusterSettings;
 }
 
 export const DEFAULT_CACHE_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -111,20 +117,42 @@ export interface Edge {
 }
 
 export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
+  const accountId = options.accountId ?? process.env.EDGEFRONT_ACCOUNT_ID ?? '123456789012';
+  // Without a state directory the API still works; its state lives in a private temporary one.
+  const stateDir = options.stateDir
+    ? resolve(options.stateDir)
+    : join(tmpdir(), `edgefront-state-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // Cluster mode: caught up with the shared state before anything is built or served.
+  const cluster = options.redis
+    ? await ClusterNode.connect({
+        url: options.redis,
+        stateDir,
+        accountId,
+        settings: options.clusterSettings,
+      })
+    : undefined;
+  try {
+    return await buildEdge(options, { accountId, stateDir, cluster });
+  } catch (err) {
+    await cluster?.close(); // a node that does not start leaves no connection behind
+    throw err;
+  }
+}
+
+async function buildEdge(
+  options: EdgeOptions,
+  { accountId, stateDir, cluster }: { accountId: string; stateDir: string; cluster: ClusterNode | undefined },
+): Promise<Edge> {
   const clock = options.clock ?? systemClock;
   const pop = options.pop ?? 'DEV50-C1';
   const viaHost = `${createHash('md5').update(`${hostname()}/${pop}`).digest('hex')}.cloudfront.net`;
   const cliBuckets = new Map(
     Object.entries(options.buckets ?? {}).map(([name, dir]) => [name, resolve(dir)]),
   );
-  const accountId = options.accountId ?? process.env.EDGEFRONT_ACCOUNT_ID ?? '123456789012';
   const loadOptions = { parameters: options.parameters, buckets: cliBuckets, accountId };
-  // Without a state directory the API still works; its state lives in a private temporary one.
-  const stateDir = options.stateDir
-    ? resolve(options.stateDir)
-    : join(tmpdir(), `edgefront-state-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const stateStore = new FileStateStore(stateDir);
-  let overlay: ConfigOverlay = overlayOf(await stateStore.load(), stateDir);
+  const stateStore = cluster?.store ?? new FileStateStore(stateDir);
+  const startState = cluster?.initialState ?? (await stateStore.load());
+  let overlay: ConfigOverlay = overlayOf(startState, stateDir);
   let listening: Listening | undefined;
   // One cache for the edge's lifetime: reloads keep it warm (keys start with the distribution id).
   const disk = options.cacheDiskBytes
@@ -138,6 +166,8 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
     clock,
     disk,
   });
+  // What this node missed while it was away is purged before it can answer from its cache.
+  for (const purge of cluster?.missed ?? []) cache.purge(purge);
   let notes: readonly string[] = [];
   const functionHost = new EdgeFunctionHost();
   const functionLog = options.functionLog ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -216,8 +246,9 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       clock,
       accountId,
     },
-    await stateStore.load(),
+    startState,
   );
+  cluster?.attach(controlPlane);
   await controlPlane.resumeInvalidations();
   const adminApi = createControlApi(controlPlane, options.adminCredentials);
 
@@ -261,6 +292,7 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
       await swapIn(buildRuntime(await load(source, overlay)));
     },
     async close() {
+      await cluster?.close();
       await listening?.close();
       listening = undefined;
       await runtime.fetcher.close();

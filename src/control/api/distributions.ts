@@ -58,7 +58,7 @@ function modelOf(cp: ControlPlane, id: string): DistributionModel | undefined {
 }
 
 function inProgressInvalidations(cp: ControlPlane, id: string): number {
-  return (cp.state.invalidations[id] ?? []).filter((i) => i.Status === 'InProgress').length;
+  return (cp.state.invalidations[id] ?? []).filter((i) => cp.invalidationStatus(i) === 'InProgress').length;
 }
 
 /** The `Distribution` element: the config plus what CloudFront reports about it. */

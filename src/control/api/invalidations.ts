@@ -7,7 +7,7 @@
 import { InvalidationPathError, parseInvalidationPath } from '../../cache/invalidate.js';
 import type { Obj } from '../../config/issues.js';
 import { ApiError } from '../../errors.js';
-import type { ControlPlane } from '../control-plane.js';
+import { type ControlPlane, NoChange } from '../control-plane.js';
 import { type ApiRequest, type ApiResponse, apiList, pageOf, type Route } from '../router.js';
 import { newOpaqueId, type StoredInvalidation } from '../state.js';
 import { parseXmlBody } from '../xml/codec.js';
@@ -23,10 +23,10 @@ function batchOf(record: StoredInvalidation): Obj {
   return { Paths: apiList(record.Paths), CallerReference: record.CallerReference };
 }
 
-function invalidationBody(record: StoredInvalidation): Obj {
+function invalidationBody(cp: ControlPlane, record: StoredInvalidation): Obj {
   return {
     Id: record.Id,
-    Status: record.Status,
+    Status: cp.invalidationStatus(record),
     CreateTime: record.CreateTime,
     InvalidationBatch: batchOf(record),
   };
@@ -89,7 +89,7 @@ async function createInvalidation(cp: ControlPlane, req: ApiRequest): Promise<Ap
         return { record: earlier, isNew: false };
       }
       checkLimits(
-        records.filter((r) => r.Status === 'InProgress'),
+        records.filter((r) => cp.invalidationStatus(r) === 'InProgress'),
         paths,
       );
       const record: StoredInvalidation = {
@@ -98,6 +98,7 @@ async function createInvalidation(cp: ControlPlane, req: ApiRequest): Promise<Ap
         Status: 'InProgress',
         CallerReference: callerReference,
         Paths: paths,
+        version: draft.version,
       };
       records.push(record);
       return { record, isNew: true };
@@ -107,11 +108,38 @@ async function createInvalidation(cp: ControlPlane, req: ApiRequest): Promise<Ap
   const answer: ApiResponse = {
     status: 201,
     root: 'Invalidation',
-    body: invalidationBody(outcome.record),
+    body: invalidationBody(cp, outcome.record),
     headers: { Location: locationOf(req, distributionId, outcome.record.Id) },
   };
-  if (outcome.isNew) await applyInvalidation(cp, distributionId, outcome.record.Id);
+  // A cluster node purged it when it stored the change (ControlPlane #served); every other node
+  // purges as it catches up, and the batch is Completed once all live nodes serve that version.
+  if (outcome.isNew && !cp.cluster) await applyInvalidation(cp, distributionId, outcome.record.Id);
   return answer;
+}
+
+/**
+ * Cluster housekeeping: records the batches every live node has applied as Completed (one
+ * change for all of them; nothing stored when there are none).
+ */
+export async function recordCompletedInvalidations(cp: ControlPlane): Promise<void> {
+  const done = (r: StoredInvalidation) =>
+    r.Status === 'InProgress' && cp.invalidationStatus(r) === 'Completed';
+  if (!Object.values(cp.state.invalidations).some((records) => records.some(done))) return;
+  await cp.change(
+    (draft) => {
+      let changed = false;
+      for (const records of Object.values(draft.invalidations)) {
+        for (const record of records) {
+          if (done(record)) {
+            record.Status = 'Completed';
+            changed = true;
+          }
+        }
+      }
+      if (!changed) throw new NoChange();
+    },
+    { rebuild: false },
+  );
 }
 
 /** Purges the paths on this node, then marks the batch Completed. */
@@ -133,7 +161,7 @@ function getInvalidation(cp: ControlPlane, req: ApiRequest): ApiResponse {
   findDistribution(cp, distributionId);
   const record = cp.state.invalidations[distributionId]?.find((r) => r.Id === id);
   if (!record) throw new ApiError('NoSuchInvalidation', `The specified invalidation does not exist: ${id}`);
-  return { status: 200, root: 'Invalidation', body: invalidationBody(record) };
+  return { status: 200, root: 'Invalidation', body: invalidationBody(cp, record) };
 }
 
 function listInvalidations(cp: ControlPlane, req: ApiRequest): ApiResponse {
@@ -156,7 +184,9 @@ function listInvalidations(cp: ControlPlane, req: ApiRequest): ApiResponse {
       ...(nextMarker ? { NextMarker: byId.get(nextMarker)?.Id } : {}),
       MaxItems: maxItems,
       IsTruncated: nextMarker !== undefined,
-      ...apiList(items.map((r) => ({ Id: r.Id, CreateTime: r.CreateTime, Status: r.Status }))),
+      ...apiList(
+        items.map((r) => ({ Id: r.Id, CreateTime: r.CreateTime, Status: cp.invalidationStatus(r) })),
+      ),
     },
   };
 }

@@ -7,10 +7,7 @@
  */
 import '@aws-sdk/signature-v4a';
 import assert from 'node:assert/strict';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { Agent } from 'node:http';
-import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -22,7 +19,7 @@ import {
   UpdateKeyValueStoreCommand,
 } from '@aws-sdk/client-cloudfront';
 import {
-  CloudFrontKeyValueStoreClient,
+  type CloudFrontKeyValueStoreClient,
   DeleteKeyCommand,
   DescribeKeyValueStoreCommand as DescribeDataCommand,
   GetKeyCommand,
@@ -30,40 +27,10 @@ import {
   PutKeyCommand,
   UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
 import { type ApiEdge, startApiEdge, TEST_CREDENTIALS } from '../../helpers/control-api.js';
+import { kvsClient } from '../../helpers/kvs-client.js';
 import { startOrigin } from '../../helpers/origin.js';
-
-type Credentials = { accessKeyId: string; secretAccessKey: string };
-
-/**
- * The KVS client puts the account id in front of the endpoint's host
- * (`http://123456789012.localhost:PORT`): its agent resolves every `*.localhost` name to the
- * admin listener's address.
- */
-function kvsClient(admin: URL, credentials: Credentials = TEST_CREDENTIALS): CloudFrontKeyValueStoreClient {
-  const address = admin.hostname.replace(/^\[|\]$/g, '');
-  const family = isIPv6(address) ? 6 : 4;
-  const lookup = ((
-    hostname: string,
-    options: { all?: boolean },
-    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    if (hostname !== 'localhost' && !hostname.endsWith('.localhost'))
-      return dnsLookup(hostname, options, callback as never);
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as never;
-  return new CloudFrontKeyValueStoreClient({
-    endpoint: `http://localhost:${admin.port}`,
-    region: 'us-east-1',
-    credentials,
-    maxAttempts: 1,
-    // A request the edge never answers fails the test instead of hanging it.
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup }), requestTimeout: 30_000 }),
-  });
-}
 
 /** A CloudFront Function (cloudfront-js-2.0) answering the store's value of `color` in a header. */
 const READ_COLOR = `import cf from 'cloudfront';
