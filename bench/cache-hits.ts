@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './cpuprofile-top.js';
 import {
+  benchDistributionYaml,
   CLK_TCK,
   cleanup,
   coreTicks,
@@ -278,16 +279,7 @@ async function main(): Promise<number> {
   render('cache-nginx.conf', join(WORK, 'proxy', 'nginx.conf'), nginxPort);
   writeFileSync(
     join(WORK, 'edgefront.yaml'),
-    `Distributions:
-  - Id: E1CACHEBENCH
-    DistributionConfig:
-      Enabled: true
-      Origins:
-        - Id: origin
-          DomainName: 127.0.0.1
-          CustomOriginConfig: { HTTPPort: ${originPort}, OriginProtocolPolicy: http-only }
-      DefaultCacheBehavior: { TargetOriginId: origin, ViewerProtocolPolicy: allow-all, CachePolicyId: CachingOptimized }
-`,
+    benchDistributionYaml('E1CACHEBENCH', originPort, 'CachingOptimized'),
   );
   // The same distribution with the canonical SPA-rewrite viewer-request function on every request.
   writeFileSync(

@@ -255,3 +255,21 @@ export function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : Number.NaN;
 }
+
+/**
+ * The benchmarks' edgefront config: one distribution in front of a loopback origin, its default
+ * behavior on the managed cache policy `cachePolicy` (CachingOptimized for hits, CachingDisabled
+ * for pass-through). cache-hits.ts edits the text to add a function association.
+ */
+export function benchDistributionYaml(id: string, originPort: number, cachePolicy: string): string {
+  return `Distributions:
+  - Id: ${id}
+    DistributionConfig:
+      Enabled: true
+      Origins:
+        - Id: origin
+          DomainName: 127.0.0.1
+          CustomOriginConfig: { HTTPPort: ${originPort}, OriginProtocolPolicy: http-only }
+      DefaultCacheBehavior: { TargetOriginId: origin, ViewerProtocolPolicy: allow-all, CachePolicyId: ${cachePolicy} }
+`;
+}

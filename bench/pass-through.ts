@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './cpuprofile-top.js';
 import {
+  benchDistributionYaml,
   CLK_TCK,
   cleanup,
   coreTicks,
@@ -209,16 +210,7 @@ async function main(): Promise<number> {
   render('proxy-nginx.conf', join(WORK, 'proxy', 'nginx.conf'), nginxPort);
   writeFileSync(
     join(WORK, 'edgefront.yaml'),
-    `Distributions:
-  - Id: E1BENCH
-    DistributionConfig:
-      Enabled: true
-      Origins:
-        - Id: origin
-          DomainName: 127.0.0.1
-          CustomOriginConfig: { HTTPPort: ${originPort}, OriginProtocolPolicy: http-only }
-      DefaultCacheBehavior: { TargetOriginId: origin, ViewerProtocolPolicy: allow-all, CachePolicyId: CachingDisabled }
-`,
+    benchDistributionYaml('E1BENCH', originPort, 'CachingDisabled'),
   );
 
   const ports: Record<Target, number> = { direct: originPort, nginx: nginxPort, edgefront: edgePort };

@@ -53,13 +53,15 @@ export function responseFromEntry(entry: CacheEntry, req: ViewerRequest, nowMs: 
     }
   }
   headers['content-length'] = String(entry.size);
+  // Stored headers hold no hop-by-hop fields (src/edge/cache-entry-meta.ts); without
+  // Set-Cookie and Vary, which depend on the behavior, viewer-response has nothing to filter.
+  const viewerSafe = headers['set-cookie'] === undefined && headers.vary === undefined;
   return {
     status: entry.status,
     headers,
     body: entry.buffer ?? entry.readBody(),
-    // Stored headers hold no hop-by-hop fields (src/edge/cache-entry-meta.ts); without
-    // Set-Cookie and Vary, which depend on the behavior, viewer-response has nothing to filter.
-    viewerSafe: headers['set-cookie'] === undefined && headers.vary === undefined,
+    viewerSafe,
+    storedHeaders: viewerSafe ? entry.headers : undefined,
   };
 }
 

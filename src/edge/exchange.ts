@@ -55,6 +55,13 @@ export interface EdgeResponse {
    * it only adds its own: set for cache hits whose stored headers allow it (the hot path).
    */
   viewerSafe?: boolean;
+  /**
+   * The cache entry's stored headers, which `headers` starts with unchanged, for a sender that
+   * writes them pre-rendered (src/edge/http1/response-head.ts). Set only on a viewerSafe hit;
+   * whatever could change those headers (a response headers policy, a viewer-response function)
+   * clears it or makes a new response without it.
+   */
+  storedHeaders?: Readonly<Record<string, string | string[]>>;
 }
 
 /** CloudFront's result types, as they appear in `X-Cache: <type> from cloudfront` and in logs. */

@@ -19,7 +19,7 @@ import { MAX_REQUEST_HEADER_BYTES } from '../server.js';
 import { clientErrorResponse } from './error-responses.js';
 import { CHUNKED, HeadPrefix, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
 import { RequestBody } from './request-body.js';
-import { appendHeader, statusLine, utcDate } from './response-head.js';
+import { appendHeader, renderedHeaders, statusLine, utcDate } from './response-head.js';
 import { ConnectionTimer, type Http1Settings, Wait } from './timeouts.js';
 
 /** Pipelined bytes buffered while a response is in progress before the socket is paused. */
@@ -272,11 +272,27 @@ class Http1Connection implements ViewerSink {
     if (this.body !== null && !this.body.done) this.body.stream.resume();
     const status = response.status;
     const body = response.body;
-    let head = statusLine(status);
     let hasLength = false;
     let hasDate = false;
+    // A hit's stored headers go out pre-rendered after the status line; the loop skips them.
+    let storedLines: Buffer | undefined;
+    let skip = 0;
+    const stored = response.storedHeaders;
+    if (stored !== undefined) {
+      const rendered = renderedHeaders(stored);
+      if (rendered !== null) {
+        storedLines = rendered.lines;
+        skip = rendered.count;
+        hasDate = rendered.hasDate;
+      }
+    }
+    let head = storedLines === undefined ? statusLine(status) : '';
     const headers = response.headers;
     for (const name in headers) {
+      if (skip !== 0) {
+        skip--;
+        continue;
+      }
       if (name === 'content-length') hasLength = true;
       else if (name === 'date') hasDate = true;
       else if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue; // framing is ours
@@ -295,6 +311,30 @@ class Http1Connection implements ViewerSink {
       }
     }
     head += this.keepAlive ? this.settings.keepAliveLines : 'Connection: close\r\n\r\n';
+    if (storedLines !== undefined) {
+      const line = statusLine(status);
+      const bodyLength = Buffer.isBuffer(body) && body.length <= COPY_BODY_MAX_BYTES ? body.length : 0;
+      const out = Buffer.allocUnsafe(line.length + storedLines.length + head.length + bodyLength);
+      let at = out.write(line, 0, 'latin1');
+      at += storedLines.copy(out, at);
+      at += out.write(head, at, 'latin1');
+      if (bodyLength !== 0 || body === null) {
+        if (bodyLength !== 0) (body as Buffer).copy(out, at);
+        socket.write(out);
+        this.finishResponse();
+        return undefined;
+      }
+      if (Buffer.isBuffer(body)) {
+        socket.cork();
+        socket.write(out);
+        socket.write(body);
+        socket.uncork();
+        this.finishResponse();
+        return undefined;
+      }
+      socket.write(out);
+      return this.pipeBody(body, chunked);
+    }
     if (body === null) {
       socket.write(head, 'latin1');
       this.finishResponse();

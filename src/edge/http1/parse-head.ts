@@ -70,6 +70,91 @@ const FIRST_WINS = new Set([
   'user-agent',
 ]);
 
+/**
+ * Request header names viewers send most, by length: a name that matches one (ASCII letters in
+ * any case) becomes the constant lowercase string, and its raw form a constant too when it is
+ * spelled as below, so the common headers cost no slice, no lowercasing and no string-table
+ * lookup when they become keys (measured: bench/README.md, "HTTP/1 engine").
+ */
+const KNOWN_NAMES: string[][] = [];
+const CANONICAL_RAW = new Map<string, string>();
+for (const name of [
+  'host',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'connection',
+  'cookie',
+  'referer',
+  'cache-control',
+  'pragma',
+  'if-none-match',
+  'if-modified-since',
+  'if-range',
+  'range',
+  'origin',
+  'authorization',
+  'content-type',
+  'content-length',
+  'x-forwarded-for',
+  'upgrade-insecure-requests',
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'sec-fetch-user',
+  'sec-ch-ua',
+  'sec-ch-ua-mobile',
+  'sec-ch-ua-platform',
+  'priority',
+  'dnt',
+  'te',
+  'via',
+  'expect',
+  'transfer-encoding',
+]) {
+  if (KNOWN_NAMES[name.length] === undefined) KNOWN_NAMES[name.length] = [];
+  KNOWN_NAMES[name.length].push(name);
+  CANONICAL_RAW.set(
+    name,
+    name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()),
+  );
+}
+
+/** Set by knownName: whether the raw name was spelled exactly as its lowercase form. */
+let knownWasLowercase = false;
+
+/** The lowercase constant for head[start, end) if it is a known name, else undefined. */
+function knownName(head: string, start: number, end: number): string | undefined {
+  const candidates = KNOWN_NAMES[end - start];
+  if (candidates === undefined) return undefined;
+  next: for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k];
+    let lowercase = true;
+    for (let i = 0; i < name.length; i++) {
+      const c = head.charCodeAt(start + i);
+      const l = name.charCodeAt(i);
+      if (c === l) continue;
+      // Only ASCII letters fold: a CR or other byte must never pass as '-'.
+      if (l >= 97 && l <= 122 && c === l - 32) {
+        lowercase = false;
+        continue;
+      }
+      continue next;
+    }
+    knownWasLowercase = lowercase;
+    return name;
+  }
+  return undefined;
+}
+
+/** The raw spelling of a known name: a constant when it is lowercase or canonical ("User-Agent"). */
+function rawKnownName(head: string, start: number, end: number, name: string): string {
+  if (knownWasLowercase) return name;
+  const canonical = CANONICAL_RAW.get(name)!;
+  return head.startsWith(canonical, start) ? canonical : head.slice(start, end);
+}
+
 /** Parses `head` (latin1, without the blank line that ends it; leading empty lines removed). */
 export function parseHead(head: string): ParsedHead {
   let lineEnd = head.indexOf('\r\n');
@@ -106,13 +191,19 @@ export function parseHead(head: string): ParsedHead {
     if (end === -1) end = head.length;
     const colon = head.indexOf(':', pos);
     if (colon === -1 || colon > end) throw new ParseFailure(400, 'header line without a colon');
-    const rawName = head.slice(pos, colon);
-    // A name must be a token: this also refuses obs-fold (a line starting with SP/HTAB, §5.2).
-    if (!TOKEN.test(rawName)) throw new ParseFailure(400, 'invalid header name');
-    const value = trimOws(head.slice(colon + 1, end));
+    let name = knownName(head, pos, colon);
+    let rawName: string;
+    if (name !== undefined) {
+      rawName = rawKnownName(head, pos, colon, name);
+    } else {
+      rawName = head.slice(pos, colon);
+      // A name must be a token: this also refuses obs-fold (a line starting with SP/HTAB, §5.2).
+      if (!TOKEN.test(rawName)) throw new ParseFailure(400, 'invalid header name');
+      name = rawName.toLowerCase();
+    }
+    const value = trimmedValue(head, colon + 1, end);
     if (FIELD_VALUE_INVALID.test(value)) throw new ParseFailure(400, 'invalid header value');
     rawHeaders.push(rawName, value);
-    const name = rawName.toLowerCase();
     const existing = headers[name];
     if (name === 'content-length') {
       // Duplicates, even equal ones, are refused as llhttp does (request smuggling, §6.3).
@@ -159,16 +250,15 @@ export function parseHead(head: string): ParsedHead {
 }
 
 /**
- * Strips optional whitespace (SP and HTAB only, RFC 9110 §5.6.3) around a field value. Not
- * String#trim, which also strips CR, LF and other controls: `Host: x\r\r\n` would pass as `x`
- * where llhttp refuses the CR (found by test/blackbox/security/viewer-fuzz.test.ts).
+ * The field value in head[start, end) without the optional whitespace around it (SP and HTAB
+ * only, RFC 9110 §5.6.3), in one slice. Not String#trim, which also strips CR, LF and other
+ * controls: `Host: x\r\r\n` would pass as `x` where llhttp refuses the CR (found by
+ * test/blackbox/security/viewer-fuzz.test.ts).
  */
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
+function trimmedValue(head: string, start: number, end: number): string {
+  while (start < end && (head.charCodeAt(start) === 32 || head.charCodeAt(start) === 9)) start++;
+  while (end > start && (head.charCodeAt(end - 1) === 32 || head.charCodeAt(end - 1) === 9)) end--;
+  return head.slice(start, end);
 }
 
 function isKeepAlive(version: '1.0' | '1.1', tokens: string): boolean {

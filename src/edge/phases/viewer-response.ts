@@ -23,7 +23,10 @@ export function viewerResponse(ex: Exchange): 'viewer-response-function' {
     // A cache hit whose stored headers need no filtering: the hot path only adds its own.
     const headers = response.headers;
     const policy = ex.behavior!.responseHeadersPolicy;
-    if (policy !== undefined) applyResponseHeadersPolicy(ex, headers, policy);
+    if (policy !== undefined) {
+      response.storedHeaders = undefined; // the policy may change or remove stored headers
+      applyResponseHeadersPolicy(ex, headers, policy);
+    }
     headers.via = runtime.viewerVia;
     headers['x-cache'] = X_CACHE[ex.result] ?? xCache(ex.result);
     headers['x-amz-cf-pop'] = runtime.pop;
