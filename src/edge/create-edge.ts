@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DiskStore } from '../cache/disk-store.js';
 import { EdgeCache, type PurgeRequest } from '../cache/edge-cache.js';
 import { type Clock, systemClock } from '../clock.js';
-import { ClusterNode } from '../cluster/cluster-node.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { ClusterSettings } from '../cluster/settings.js';
 import { type ConfigOverlay, loadConfigFiles, loadConfigObject } from '../config/load.js';
 import { createControlApi } from '../control/api/index.js';
@@ -122,9 +122,11 @@ export async function createEdge(options: EdgeOptions = {}): Promise<Edge> {
   const stateDir = options.stateDir
     ? resolve(options.stateDir)
     : join(tmpdir(), `edgefront-state-${process.pid}-${randomBytes(6).toString('hex')}`);
-  // Cluster mode: caught up with the shared state before anything is built or served.
+  // Cluster mode: caught up with the shared state before anything is built or served. Imported
+  // only in cluster mode: merely loading ioredis made every cache hit cost ~10k more instructions
+  // (53.8k → 64.5k, bench/hit-instructions.ts), all in V8's generic property-load code.
   const cluster = options.redis
-    ? await ClusterNode.connect({
+    ? await (await import('../cluster/cluster-node.js')).ClusterNode.connect({
         url: options.redis,
         stateDir,
         accountId,
