@@ -5,7 +5,8 @@
  * tested in about a second; every wait is bounded polling.
  *
  * The config: distribution E1CLUSTER over the origin; `/live/*` is not cached (CachingDisabled),
- * anything else is (CachingOptimized; the origin answers max-age=60); `/color` runs the function
+ * anything else is (CachingOptimized; the origin answers max-age=60, and `Cache-Tag: TAG, tagged`
+ * for `/tagged/TAG/…`); `/color` runs the function
  * `read-color`, which answers the key value store `flags`' value of `color` in `x-color`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { httpRequest, type RawResponse } from './http.js';
 import { kvsClient } from './kvs-client.js';
 import { startOrigin, type TestOrigin } from './origin.js';
 import { type RedisProcess, startRedis } from './redis-server.js';
+import { cacheTagHeader } from './tag-invalidation.js';
 
 export const CLUSTER_DISTRIBUTION = 'E1CLUSTER';
 
@@ -70,7 +72,11 @@ export async function startCluster(
   const temp = await tempDir();
   const redis = await startRedis();
   const origin = await startOrigin((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'cache-control': 'max-age=60',
+      ...cacheTagHeader(req.url),
+    });
     res.end(`origin saw ${req.url} #${origin.requests.length}`);
   });
   await writeFile(join(temp.dir, 'flags.json'), JSON.stringify({ data: [{ key: 'color', value: 'red' }] }));

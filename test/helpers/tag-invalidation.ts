@@ -55,15 +55,20 @@ export async function getTagInvalidation(
 }
 
 /**
- * Cacheable answers (max-age=3600); `/tagged/TAG/…` carries `Cache-Tag: TAG, tagged` (two tags,
- * as origins send them), anything else none.
+ * `Cache-Tag: TAG, tagged` (two tags, as origins send them) for `…/tagged/TAG/…` (after any
+ * OriginPath); else nothing.
  */
+export function cacheTagHeader(url: string | undefined): { 'cache-tag'?: string } {
+  const tag = /\/tagged\/([^/]+)\//.exec(url ?? '')?.[1];
+  return tag ? { 'cache-tag': `${tag}, tagged` } : {};
+}
+
+/** Cacheable answers (max-age=3600), tagged as `cacheTagHeader` says. */
 export function taggingOrigin(req: IncomingMessage, res: ServerResponse): void {
-  const tag = /^\/tagged\/([^/]+)\//.exec(req.url ?? '')?.[1];
   res.writeHead(200, {
     'content-type': 'text/plain',
     'cache-control': 'max-age=3600',
-    ...(tag ? { 'cache-tag': `${tag}, tagged` } : {}),
+    ...cacheTagHeader(req.url),
   });
   res.end(`body of ${req.url}`);
 }

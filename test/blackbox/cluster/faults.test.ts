@@ -28,6 +28,7 @@ import {
   statusOn,
   type TestCluster,
 } from '../../helpers/cluster.js';
+import { createTagInvalidation } from '../../helpers/tag-invalidation.js';
 
 let cluster: TestCluster;
 before(async () => {
@@ -73,14 +74,14 @@ test('a killed node holds a change InProgress until its heartbeat is older than 
   await servedBy(cluster.nodes[2], '/after-kill');
 });
 
-test('a node that was down applies what it missed, changes and invalidations, before it serves', async () => {
+test('a node that was down applies what it missed, changes and invalidations (paths and tags), before it serves', async () => {
   const c = cluster.nodes[2];
-  for (const path of ['/cached/gone', '/cached/kept']) {
+  for (const path of ['/cached/gone', '/cached/kept', '/tagged/down/x']) {
     await c.get(path);
     assert.equal((await c.get(path)).headers['x-cache'], 'Hit from cloudfront');
   }
   await eventually('both objects written to the disk cache', async () =>
-    (await diskEntries(c)) >= 2 ? true : undefined,
+    (await diskEntries(c)) >= 3 ? true : undefined,
   );
   await cluster.stop(2);
   const [a] = cluster.nodes;
@@ -98,12 +99,14 @@ test('a node that was down applies what it missed, changes and invalidations, be
     );
     return got.Invalidation?.Status === 'Completed' ? true : undefined;
   });
+  await createTagInvalidation(a.api.edge.admin as URL, CLUSTER_DISTRIBUTION, ['down'], 'tag-while-down');
   const back = await cluster.start(2);
   // The very first requests after it listens: the new config, and the invalidated object is
   // gone from its disk cache while the other one is still a hit there.
   assert.ok((await back.get('/live/x')).body.startsWith('origin saw /while-down/live/x'));
   assert.equal((await back.get('/cached/kept')).headers['x-cache'], 'Hit from cloudfront');
   assert.equal((await back.get('/cached/gone')).headers['x-cache'], 'Miss from cloudfront');
+  assert.equal((await back.get('/tagged/down/x')).headers['x-cache'], 'Miss from cloudfront');
 });
 
 test('Redis down: nodes serve the last good config, writes answer 503 ServiceUnavailable, reads the local copy; Redis back empty: re-seeded, nothing lost', async () => {
