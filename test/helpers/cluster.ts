@@ -18,11 +18,15 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { distributionOver, tempDir, writeYaml } from './config.js';
+import { eventually } from './eventually.js';
+
+export { eventually };
+
 import { type ApiEdge, startApiEdge } from './control-api.js';
 import { httpRequest, type RawResponse } from './http.js';
 import { kvsClient } from './kvs-client.js';
 import { startOrigin, type TestOrigin } from './origin.js';
-import { type RedisProcess, startRedis } from './redis-server.js';
+import { type RedisBackend, type RedisProcess, startRedis } from './redis-server.js';
 import { cacheTagHeader } from './tag-invalidation.js';
 
 export const CLUSTER_DISTRIBUTION = 'E1CLUSTER';
@@ -54,8 +58,9 @@ export interface ClusterMember {
   get(path: string): Promise<RawResponse>;
 }
 
-export interface TestCluster {
-  readonly redis: RedisProcess;
+export interface TestCluster<R extends RedisBackend = RedisProcess> {
+  /** The Redis deployment (a standalone redis-server unless `startCluster` was given another). */
+  readonly redis: R;
   readonly origin: TestOrigin;
   readonly nodes: ClusterMember[];
   /** Starts node `i` (again, on its state directory) and waits until it listens. */
@@ -65,12 +70,12 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(
+export async function startCluster<R extends RedisBackend = RedisProcess>(
   size: number,
-  options: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
-): Promise<TestCluster> {
+  options: { env?: NodeJS.ProcessEnv; args?: string[]; redis?: () => Promise<R> } = {},
+): Promise<TestCluster<R>> {
   const temp = await tempDir();
-  const redis = await startRedis();
+  const redis = await (options.redis ?? (startRedis as unknown as () => Promise<R>))();
   const origin = await startOrigin((req, res) => {
     res.writeHead(200, {
       'content-type': 'text/plain',
@@ -105,7 +110,7 @@ export async function startCluster(
     ],
   });
   const nodes: ClusterMember[] = [];
-  const cluster: TestCluster = {
+  const cluster: TestCluster<R> = {
     redis,
     origin,
     nodes,
@@ -164,28 +169,6 @@ export function viewerGet(api: ApiEdge, path: string): Promise<RawResponse> {
   return httpRequest(api.edge.url(path), {
     headers: { host: `${CLUSTER_DISTRIBUTION.toLowerCase()}.edgefront.localhost` },
   });
-}
-
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (performance.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /**
