@@ -7,8 +7,6 @@
  * writing leaves a state every other node can read and build on.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   CreateInvalidationCommand,
@@ -28,6 +26,7 @@ import {
   statusOn,
   type TestCluster,
 } from '../../helpers/cluster.js';
+import { diskCacheEntries } from '../../helpers/disk-cache.js';
 import { createTagInvalidation } from '../../helpers/tag-invalidation.js';
 
 let cluster: TestCluster;
@@ -46,18 +45,6 @@ async function servedBy(node: ClusterMember, originPath: string): Promise<void> 
     const res = await node.get('/live/x');
     return res.body.startsWith(`origin saw ${originPath}/live/x`) ? true : undefined;
   });
-}
-
-/** Entry files of a node's disk cache. */
-async function diskEntries(node: ClusterMember): Promise<number> {
-  const dir = join(node.stateDir, 'cache');
-  let count = 0;
-  for (const sub of await readdir(dir).catch(() => [] as string[])) {
-    if (sub === 'tmp') continue;
-    const files = await readdir(join(dir, sub)).catch(() => [] as string[]);
-    count += files.filter((f) => f.endsWith('.entry')).length;
-  }
-  return count;
 }
 
 test('a killed node holds a change InProgress until its heartbeat is older than the window, then stops counting', async () => {
@@ -81,7 +68,7 @@ test('a node that was down applies what it missed, changes and invalidations (pa
     assert.equal((await c.get(path)).headers['x-cache'], 'Hit from cloudfront');
   }
   await eventually('both objects written to the disk cache', async () =>
-    (await diskEntries(c)) >= 3 ? true : undefined,
+    (await diskCacheEntries(c.stateDir)) >= 3 ? true : undefined,
   );
   await cluster.stop(2);
   const [a] = cluster.nodes;

@@ -3,14 +3,18 @@
  * against a real `edgefront serve`: a signed POST purges exactly the objects whose origin answer
  * carried one of the tags, is recorded InProgress then Completed and read back by GET; bad input
  * gets CloudFront-style error codes; CloudFront's own invalidation operations never see these
- * records; records survive a restart on the same --state-dir.
+ * records; records survive a restart on the same --state-dir, and one a crash left InProgress is
+ * applied at the next start.
  */
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
 import { startApiEdge } from '../../helpers/control-api.js';
+import { diskCacheEntries } from '../../helpers/disk-cache.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startOrigin } from '../../helpers/origin.js';
 import { errorCodeOf, sendApiCall, signedApiCall } from '../../helpers/signed-api.js';
 import {
@@ -23,13 +27,14 @@ import {
 
 const DIST = 'E1TAGINVAL';
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, extraArgs: string[] = []) {
   const origin = await startOrigin(taggingOrigin);
   const dir = await tempDir();
   const config = await writeYaml(dir.dir, 'edgefront.yaml', {
     Distributions: [distributionOver(DIST, origin.port, [])],
   });
-  const serve = ['--config', config, '--state-dir', join(dir.dir, 'state')];
+  const stateDir = join(dir.dir, 'state');
+  const serve = ['--config', config, '--state-dir', stateDir, ...extraArgs];
   let api = await startApiEdge(serve);
   t.after(async () => {
     await api.edge.close();
@@ -38,6 +43,11 @@ async function setup(t: TestContext) {
   });
   return {
     origin,
+    stateDir,
+    stop: () => api.edge.close(),
+    start: async () => {
+      api = await startApiEdge(serve);
+    },
     get api() {
       return api;
     },
@@ -174,4 +184,35 @@ test('CloudFront’s invalidation operations do not see tag invalidations; recor
   assert.deepEqual(got.TagInvalidationBatch, { CallerReference: 'kept', Tags: ['product-42'] });
   // The caller reference is still known after the restart.
   assert.equal((await createTagInvalidation(env.admin(), DIST, ['product-42'], 'kept')).Id, created.Id);
+});
+
+test('a tag invalidation a crash left InProgress is applied at the next start, to the disk cache too', async (t) => {
+  const env = await setup(t, ['--cache-disk', '16MiB']);
+  for (const path of ['/tagged/resume/x', '/tagged/keep/x']) {
+    await xCache(env.api.edge.url(path));
+    assert.equal(await xCache(env.api.edge.url(path)), 'Hit from cloudfront');
+  }
+  await eventually('both objects written to the disk cache', async () =>
+    (await diskCacheEntries(env.stateDir)) >= 2 ? true : undefined,
+  );
+  // A first batch writes the state file; another tag, so both objects stay.
+  await createTagInvalidation(env.admin(), DIST, ['unrelated'], 'first');
+  await env.stop();
+  // What a crash between recording the batch and applying it leaves: the record InProgress.
+  const file = join(env.stateDir, 'control', 'state.json');
+  const state = JSON.parse(await readFile(file, 'utf8'));
+  state.invalidations[DIST].push({
+    Id: 'IRESUMED000001',
+    CreateTime: new Date().toISOString(),
+    Status: 'InProgress',
+    CallerReference: 'crashed',
+    Paths: [],
+    Tags: ['resume'],
+    version: state.version,
+  });
+  await writeFile(file, JSON.stringify(state));
+  await env.start();
+  assert.equal(await xCache(env.api.edge.url('/tagged/keep/x')), 'Hit from cloudfront');
+  assert.equal(await xCache(env.api.edge.url('/tagged/resume/x')), 'Miss from cloudfront');
+  assert.equal((await getTagInvalidation(env.admin(), DIST, 'IRESUMED000001')).Status, 'Completed');
 });
