@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Cluster, Redis } from 'ioredis';
 import type { PurgeRequest } from '../cache/edge-cache.js';
-import { recordCompletedInvalidations } from '../control/api/invalidations.js';
+import { purgesSince, recordCompletedInvalidations } from '../control/api/invalidations.js';
 import type { ClusterLink, ControlPlane, SharedUpdate } from '../control/control-plane.js';
 import type { ControlState } from '../control/state.js';
 import { writeFileDurably } from '../control/state-store.js';
@@ -112,7 +112,7 @@ export class ClusterNode implements ClusterLink {
         store,
         keys,
         state,
-        missed: missedPurges(state, local.version),
+        missed: purgesSince(state, local.version),
       });
     } catch (err) {
       client.disconnect();
@@ -286,18 +286,6 @@ export class ClusterNode implements ClusterLink {
     }
     return true;
   }
-}
-
-/** The invalidations a node serving `servedVersion` has not applied, as cache purges. */
-export function missedPurges(state: ControlState, servedVersion: number): PurgeRequest[] {
-  const out: PurgeRequest[] = [];
-  for (const [distributionId, records] of Object.entries(state.invalidations)) {
-    for (const record of records) {
-      if (record.version !== undefined && record.version > servedVersion)
-        out.push({ distributionId, paths: record.Paths });
-    }
-  }
-  return out;
 }
 
 async function persistentNodeId(stateDir: string): Promise<string> {

@@ -13,7 +13,7 @@ import type { ConfigOverlay } from '../config/load.js';
 import { ApiError, type ApiErrorCode, ConfigError, type ConfigIssue, formatPath } from '../errors.js';
 import type { KeyValueStore } from '../functions/cloudfront/kvs.js';
 import type { EdgeModel } from '../model/types.js';
-import { applyInvalidation } from './api/invalidations.js';
+import { applyInvalidation, purgesSince } from './api/invalidations.js';
 import { type ControlState, overlayOf, type StoredInvalidation } from './state.js';
 import { StateConflict, type StateStore } from './state-store.js';
 
@@ -285,14 +285,7 @@ export class ControlPlane {
    * that version invalidated (the heartbeat is the acknowledgement).
    */
   #served(next: ControlState): void {
-    if (this.cluster) {
-      for (const [distributionId, records] of Object.entries(next.invalidations)) {
-        for (const record of records) {
-          if (record.version !== undefined && record.version > this.servingVersion)
-            this.host.purge({ distributionId, paths: record.Paths });
-        }
-      }
-    }
+    if (this.cluster) for (const purge of purgesSince(next, this.servingVersion)) this.host.purge(purge);
     this.servingVersion = next.version;
     this.cluster?.serving(next.version);
   }

@@ -11,6 +11,11 @@ import { ApiError } from '../errors.js';
 import type { ControlPlane } from './control-plane.js';
 
 export const API_VERSION_PREFIX = '/2020-05-31';
+/**
+ * edgefront's own extensions of the control API (tag invalidations): under a prefix CloudFront
+ * will never use, so its own operations and any it adds under /2020-05-31 stay untouched.
+ */
+export const EDGEFRONT_API_PREFIX = '/edgefront/2026-11-30';
 
 export interface ApiRequest {
   method: string;
@@ -36,7 +41,9 @@ export interface ApiResponse {
 export interface Route {
   operation: string;
   method: string;
-  /** Matched against the path after `/2020-05-31`; groups are the path parameters. */
+  /** The API the route belongs to: `API_VERSION_PREFIX` (default) or `EDGEFRONT_API_PREFIX`. */
+  prefix?: string;
+  /** Matched against the path after the prefix; groups are the path parameters. */
   path: RegExp;
   /** A query key that must be present (CloudFront's `?WithTags`, `?Operation=Tag`). */
   flag?: string;
@@ -63,13 +70,18 @@ export function matchRoute(
   path: string,
   query: URLSearchParams,
 ): RouteMatch {
-  if (!path.startsWith(`${API_VERSION_PREFIX}/`)) {
-    throw new ApiError('InvalidURI', `the CloudFront API lives under ${API_VERSION_PREFIX}/ (got ${path})`);
+  const prefix = [API_VERSION_PREFIX, EDGEFRONT_API_PREFIX].find((p) => path.startsWith(`${p}/`));
+  if (prefix === undefined) {
+    throw new ApiError(
+      'InvalidURI',
+      `the CloudFront API lives under ${API_VERSION_PREFIX}/, edgefront's extensions under ${EDGEFRONT_API_PREFIX}/ (got ${path})`,
+    );
   }
-  const rest = path.slice(API_VERSION_PREFIX.length);
+  const rest = path.slice(prefix.length);
   let pathMatched = false;
   let best: RouteMatch | undefined;
   for (const route of routes) {
+    if ((route.prefix ?? API_VERSION_PREFIX) !== prefix) continue;
     const m = route.path.exec(rest);
     if (!m) continue;
     pathMatched = true;

@@ -25,7 +25,13 @@ export interface StoredInvalidation {
   CreateTime: string;
   Status: 'InProgress' | 'Completed';
   CallerReference: string;
+  /** Empty for a tag invalidation. */
   Paths: string[];
+  /**
+   * Present on a tag invalidation (the edgefront extension, api/tag-invalidations.ts): the
+   * `Cache-Tag` values it purges. CloudFront's own operations do not see these records.
+   */
+  Tags?: string[];
   /** State version that created it: in a cluster, Completed once every live node serves that version. */
   version?: number;
 }

@@ -155,8 +155,11 @@ function signingQuery(raw: string): Record<string, string | string[]> {
   return query;
 }
 
-/** What the signer needs: SHA-256 and HMAC-SHA256 from node:crypto, in the SDK's Hash shape. */
-class Sha256 {
+/**
+ * What the signer needs: SHA-256 and HMAC-SHA256 from node:crypto, in the SDK's Hash shape
+ * (`edgefront invalidate --tag` signs with it too).
+ */
+export class Sha256 {
   readonly #hash: Hash | Hmac;
   constructor(secret?: SourceData) {
     this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));

@@ -5,7 +5,8 @@
  * tested in about a second; every wait is bounded polling.
  *
  * The config: distribution E1CLUSTER over the origin; `/live/*` is not cached (CachingDisabled),
- * anything else is (CachingOptimized; the origin answers max-age=60); `/color` runs the function
+ * anything else is (CachingOptimized; the origin answers max-age=60, and `Cache-Tag: TAG, tagged`
+ * for `/tagged/TAG/…`); `/color` runs the function
  * `read-color`, which answers the key value store `flags`' value of `color` in `x-color`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,11 +18,16 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { distributionOver, tempDir, writeYaml } from './config.js';
+import { eventually } from './eventually.js';
+
+export { eventually };
+
 import { type ApiEdge, startApiEdge } from './control-api.js';
 import { httpRequest, type RawResponse } from './http.js';
 import { kvsClient } from './kvs-client.js';
 import { startOrigin, type TestOrigin } from './origin.js';
-import { type RedisProcess, startRedis } from './redis-server.js';
+import { type RedisBackend, type RedisProcess, startRedis } from './redis-server.js';
+import { cacheTagHeader } from './tag-invalidation.js';
 
 export const CLUSTER_DISTRIBUTION = 'E1CLUSTER';
 
@@ -52,8 +58,9 @@ export interface ClusterMember {
   get(path: string): Promise<RawResponse>;
 }
 
-export interface TestCluster {
-  readonly redis: RedisProcess;
+export interface TestCluster<R extends RedisBackend = RedisProcess> {
+  /** The Redis deployment (a standalone redis-server unless `startCluster` was given another). */
+  readonly redis: R;
   readonly origin: TestOrigin;
   readonly nodes: ClusterMember[];
   /** Starts node `i` (again, on its state directory) and waits until it listens. */
@@ -63,14 +70,18 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(
+export async function startCluster<R extends RedisBackend = RedisProcess>(
   size: number,
-  options: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
-): Promise<TestCluster> {
+  options: { env?: NodeJS.ProcessEnv; args?: string[]; redis?: () => Promise<R> } = {},
+): Promise<TestCluster<R>> {
   const temp = await tempDir();
-  const redis = await startRedis();
+  const redis = await (options.redis ?? (startRedis as unknown as () => Promise<R>))();
   const origin = await startOrigin((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'cache-control': 'max-age=60',
+      ...cacheTagHeader(req.url),
+    });
     res.end(`origin saw ${req.url} #${origin.requests.length}`);
   });
   await writeFile(join(temp.dir, 'flags.json'), JSON.stringify({ data: [{ key: 'color', value: 'red' }] }));
@@ -99,7 +110,7 @@ export async function startCluster(
     ],
   });
   const nodes: ClusterMember[] = [];
-  const cluster: TestCluster = {
+  const cluster: TestCluster<R> = {
     redis,
     origin,
     nodes,
@@ -158,28 +169,6 @@ export function viewerGet(api: ApiEdge, path: string): Promise<RawResponse> {
   return httpRequest(api.edge.url(path), {
     headers: { host: `${CLUSTER_DISTRIBUTION.toLowerCase()}.edgefront.localhost` },
   });
-}
-
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (performance.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /**

@@ -58,7 +58,10 @@ function modelOf(cp: ControlPlane, id: string): DistributionModel | undefined {
 }
 
 function inProgressInvalidations(cp: ControlPlane, id: string): number {
-  return (cp.state.invalidations[id] ?? []).filter((i) => cp.invalidationStatus(i) === 'InProgress').length;
+  // CloudFront's count: edgefront's tag invalidations are not batches CloudFront knows.
+  return (cp.state.invalidations[id] ?? []).filter(
+    (i) => !i.Tags && cp.invalidationStatus(i) === 'InProgress',
+  ).length;
 }
 
 /** The `Distribution` element: the config plus what CloudFront reports about it. */

@@ -1,6 +1,7 @@
 /**
- * The admin port's control API: every CloudFront REST operation edgefront implements, in one
- * routing table, behind signature verification against the configured keys.
+ * The admin port's control API: every CloudFront REST operation edgefront implements (and
+ * edgefront's own extensions, under EDGEFRONT_API_PREFIX), in one routing table, behind
+ * signature verification against the configured keys.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiHandler } from '../api-server.js';
@@ -16,6 +17,7 @@ import { keyValueStoreRoutes } from './key-value-stores.js';
 import { keyRoutes } from './keys.js';
 import { originAccessControlRoutes } from './origin-access-controls.js';
 import { policyRoutes } from './policies.js';
+import { tagInvalidationRoutes } from './tag-invalidations.js';
 import { tagRoutes } from './tags.js';
 
 export const API_ROUTES: readonly Route[] = [
@@ -28,6 +30,7 @@ export const API_ROUTES: readonly Route[] = [
   ...keyRoutes,
   ...continuousDeploymentRoutes,
   ...tagRoutes,
+  ...tagInvalidationRoutes,
 ];
 
 export interface AdminCredential {

@@ -4,12 +4,13 @@
  * invalidation engine, and records the batch `InProgress` then `Completed`; Get and List read the
  * records. A CallerReference sent again with the same paths returns the earlier invalidation.
  */
+import type { PurgeRequest } from '../../cache/edge-cache.js';
 import { InvalidationPathError, parseInvalidationPath } from '../../cache/invalidate.js';
 import type { Obj } from '../../config/issues.js';
 import { ApiError } from '../../errors.js';
 import { type ControlPlane, NoChange } from '../control-plane.js';
 import { type ApiRequest, type ApiResponse, apiList, pageOf, type Route } from '../router.js';
-import { newOpaqueId, type StoredInvalidation } from '../state.js';
+import { type ControlState, newOpaqueId, type StoredInvalidation } from '../state.js';
 import { parseXmlBody } from '../xml/codec.js';
 import { findDistribution } from './distributions.js';
 
@@ -73,31 +74,60 @@ function checkLimits(inProgress: StoredInvalidation[], paths: string[]): void {
 async function createInvalidation(cp: ControlPlane, req: ApiRequest): Promise<ApiResponse> {
   const [distributionId] = req.params;
   const { paths, callerReference } = parseBatch(req.body);
+  const record = await storeInvalidation(
+    cp,
+    distributionId,
+    { CallerReference: callerReference, Paths: paths },
+    (inProgress) => checkLimits(inProgress, paths),
+  );
+  return {
+    status: 201,
+    root: 'Invalidation',
+    body: invalidationBody(cp, record),
+    headers: { Location: locationOf(req, distributionId, record.Id) },
+  };
+}
+
+/** A CloudFront invalidation (paths) or an edgefront tag invalidation: the kinds never mix. */
+const isTagInvalidation = (record: StoredInvalidation) => record.Tags !== undefined;
+
+/**
+ * Records an invalidation batch (paths, or tags with `Paths: []`) and, on a single node, applies
+ * it. The same CallerReference with the same subjects returns the earlier record; with others it
+ * is InvalidationBatchAlreadyExists. `check` sees the batches of the same kind in progress.
+ */
+export async function storeInvalidation(
+  cp: ControlPlane,
+  distributionId: string,
+  batch: Pick<StoredInvalidation, 'CallerReference' | 'Paths' | 'Tags'>,
+  check: (inProgress: StoredInvalidation[]) => void,
+): Promise<StoredInvalidation> {
+  const tags = batch.Tags !== undefined;
+  const subjects = (r: Pick<StoredInvalidation, 'Paths' | 'Tags'>) => JSON.stringify(r.Tags ?? r.Paths);
   const outcome = await cp.change(
     (draft) => {
       findDistribution(cp, distributionId);
       draft.invalidations[distributionId] ??= [];
       const records = draft.invalidations[distributionId];
-      const earlier = records.find((r) => r.CallerReference === callerReference);
+      const sameKind = records.filter((r) => isTagInvalidation(r) === tags);
+      const earlier = sameKind.find((r) => r.CallerReference === batch.CallerReference);
       if (earlier) {
-        if (JSON.stringify(earlier.Paths) !== JSON.stringify(paths)) {
+        if (subjects(earlier) !== subjects(batch)) {
           throw new ApiError(
             'InvalidationBatchAlreadyExists',
-            `An invalidation with the caller reference ${callerReference} and other paths already exists: ${earlier.Id}`,
+            `An invalidation with the caller reference ${batch.CallerReference} and other ${tags ? 'tags' : 'paths'} already exists: ${earlier.Id}`,
           );
         }
         return { record: earlier, isNew: false };
       }
-      checkLimits(
-        records.filter((r) => cp.invalidationStatus(r) === 'InProgress'),
-        paths,
-      );
+      check(sameKind.filter((r) => cp.invalidationStatus(r) === 'InProgress'));
       const record: StoredInvalidation = {
         Id: newOpaqueId('I'),
         CreateTime: cp.now().toISOString(),
         Status: 'InProgress',
-        CallerReference: callerReference,
-        Paths: paths,
+        CallerReference: batch.CallerReference,
+        Paths: batch.Paths,
+        ...(tags ? { Tags: batch.Tags } : {}),
         version: draft.version,
       };
       records.push(record);
@@ -105,16 +135,32 @@ async function createInvalidation(cp: ControlPlane, req: ApiRequest): Promise<Ap
     },
     { rebuild: false },
   );
-  const answer: ApiResponse = {
-    status: 201,
-    root: 'Invalidation',
-    body: invalidationBody(cp, outcome.record),
-    headers: { Location: locationOf(req, distributionId, outcome.record.Id) },
-  };
   // A cluster node purged it when it stored the change (ControlPlane #served); every other node
   // purges as it catches up, and the batch is Completed once all live nodes serve that version.
+  // The answer shows the record as created (InProgress), as CloudFront's does.
+  const created = structuredClone(outcome.record);
   if (outcome.isNew && !cp.cluster) await applyInvalidation(cp, distributionId, outcome.record.Id);
-  return answer;
+  return created;
+}
+
+/**
+ * The batches (paths and tags) created after `servedVersion`, as cache purges: what a cluster
+ * node applies before it reports a newer version, or at start for what it missed.
+ */
+export function purgesSince(state: ControlState, servedVersion: number): PurgeRequest[] {
+  const out: PurgeRequest[] = [];
+  for (const [distributionId, records] of Object.entries(state.invalidations)) {
+    for (const record of records) {
+      if (record.version !== undefined && record.version > servedVersion)
+        out.push(purgeOf(distributionId, record));
+    }
+  }
+  return out;
+}
+
+/** What purging a recorded batch asks of the cache. */
+export function purgeOf(distributionId: string, record: StoredInvalidation): PurgeRequest {
+  return record.Tags ? { distributionId, tags: record.Tags } : { distributionId, paths: record.Paths };
 }
 
 /**
@@ -146,7 +192,7 @@ export async function recordCompletedInvalidations(cp: ControlPlane): Promise<vo
 export async function applyInvalidation(cp: ControlPlane, distributionId: string, id: string): Promise<void> {
   const record = cp.state.invalidations[distributionId]?.find((r) => r.Id === id);
   if (!record || record.Status === 'Completed') return;
-  cp.host.purge({ distributionId, paths: record.Paths });
+  cp.host.purge(purgeOf(distributionId, record));
   await cp.change(
     (draft) => {
       const stored = draft.invalidations[distributionId]?.find((r) => r.Id === id);
@@ -159,7 +205,7 @@ export async function applyInvalidation(cp: ControlPlane, distributionId: string
 function getInvalidation(cp: ControlPlane, req: ApiRequest): ApiResponse {
   const [distributionId, id] = req.params;
   findDistribution(cp, distributionId);
-  const record = cp.state.invalidations[distributionId]?.find((r) => r.Id === id);
+  const record = cp.state.invalidations[distributionId]?.find((r) => r.Id === id && !isTagInvalidation(r));
   if (!record) throw new ApiError('NoSuchInvalidation', `The specified invalidation does not exist: ${id}`);
   return { status: 200, root: 'Invalidation', body: invalidationBody(cp, record) };
 }
@@ -168,7 +214,9 @@ function listInvalidations(cp: ControlPlane, req: ApiRequest): ApiResponse {
   const [distributionId] = req.params;
   findDistribution(cp, distributionId);
   // Newest first, as CloudFront lists them; the marker is the last id of the page.
-  const records = [...(cp.state.invalidations[distributionId] ?? [])].reverse();
+  const records = (cp.state.invalidations[distributionId] ?? [])
+    .filter((r) => !isTagInvalidation(r))
+    .reverse();
   const order = new Map(records.map((r, i) => [r.Id, String(i).padStart(8, '0')]));
   const byId = new Map(records.map((r) => [order.get(r.Id) as string, r]));
   const markerId = req.query.get('Marker');

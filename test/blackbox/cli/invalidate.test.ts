@@ -2,7 +2,8 @@
  * `edgefront invalidate` against a real `edgefront serve`: it creates the invalidation through
  * the control API, waits until Completed, and the purged object is a Miss afterwards; `--json`
  * prints the API's Invalidation object; API errors exit 1 with CloudFront's code and message and
- * leave no invalidation behind; the wait is bounded by --timeout.
+ * leave no invalidation behind; the wait is bounded by --timeout. `--tag` does the same through
+ * edgefront's tag-invalidation API (signed requests, its JSON object under --json).
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
 import { startApiEdge, TEST_CREDENTIALS } from '../../helpers/control-api.js';
 import { runCli, startEdgeProcess } from '../../helpers/edge-process.js';
 import { startOrigin } from '../../helpers/origin.js';
+import { getTagInvalidation, taggingOrigin } from '../../helpers/tag-invalidation.js';
 
 const DIST = 'E1CLIINVAL';
 const KEYS = {
@@ -21,8 +23,9 @@ const KEYS = {
   EDGEFRONT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
 };
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const origin = await startOrigin(); // cacheable: max-age=60
+async function setup(t: { after(fn: () => unknown): void }, { tagging = false } = {}) {
+  // Cacheable: max-age=60; with `tagging`, `/tagged/TAG/…` carries `Cache-Tag: TAG, tagged`.
+  const origin = await startOrigin(tagging ? taggingOrigin : undefined);
   const dir = await tempDir();
   const config = await writeYaml(dir.dir, 'edgefront.yaml', {
     Distributions: [distributionOver(DIST, origin.port, [])],
@@ -220,6 +223,7 @@ test('edgefront invalidate --help lists its flags; a missing --distribution-id i
     'paths',
     'endpoint',
     'caller-reference',
+    'tag',
     'no-wait',
     'json',
     'timeout',
@@ -231,4 +235,66 @@ test('edgefront invalidate --help lists its flags; a missing --distribution-id i
   const missing = await runCli(['invalidate', '--paths', '/a']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--distribution-id ID is required/);
+});
+
+test('--tag purges by Cache-Tag through edgefront’s API, waits until Completed; only tagged objects go', async (t) => {
+  const { api, origin, invalidate, invalidations } = await setup(t, { tagging: true });
+  for (const path of ['/tagged/product-42/a', '/tagged/product-7/a', '/plain']) {
+    assert.equal(await xCache(api.edge.url(path)), 'Miss from cloudfront');
+    assert.equal(await xCache(api.edge.url(path)), 'Hit from cloudfront');
+  }
+  const run = await invalidate(['--distribution-id', DIST, '--tag', 'product-42', '--tag', 'gone']);
+  assert.equal(run.code, 0, run.stderr);
+  const id =
+    /tag invalidation (I[A-Z0-9]+) of E1CLIINVAL: Completed after [\d.]+ s \(2 tags: product-42 gone\)/.exec(
+      run.stdout,
+    )?.[1];
+  assert.ok(id, run.stdout);
+  assert.match(
+    run.stderr,
+    new RegExp(`^created tag invalidation ${id} of ${DIST} \\(product-42 gone\\): `, 'm'),
+  );
+  assert.equal((await getTagInvalidation(api.edge.admin as URL, DIST, id)).Status, 'Completed');
+  // Not one of CloudFront's invalidations.
+  assert.equal((await invalidations())?.Quantity, 0);
+  const hits = origin.hits;
+  assert.equal(await xCache(api.edge.url('/tagged/product-42/a')), 'Miss from cloudfront');
+  assert.equal(await xCache(api.edge.url('/tagged/product-7/a')), 'Hit from cloudfront');
+  assert.equal(await xCache(api.edge.url('/plain')), 'Hit from cloudfront');
+  assert.equal(origin.hits, hits + 1);
+});
+
+test('--tag with --json --no-wait prints the API’s TagInvalidation object; the caller reference is kept', async (t) => {
+  const { invalidate } = await setup(t, { tagging: true });
+  const args = ['--distribution-id', DIST, '--tag', 'a', '--caller-reference', 'tags-1', '--json'];
+  const run = await invalidate([...args, '--no-wait']);
+  assert.equal(run.code, 0, run.stderr);
+  const inv = JSON.parse(run.stdout);
+  assert.deepEqual(Object.keys(inv).sort(), ['CreateTime', 'Id', 'Status', 'TagInvalidationBatch']);
+  assert.equal(inv.Status, 'InProgress');
+  assert.deepEqual(inv.TagInvalidationBatch, { CallerReference: 'tags-1', Tags: ['a'] });
+  const again = await invalidate(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).Id, inv.Id);
+  assert.equal(JSON.parse(again.stdout).Status, 'Completed');
+});
+
+test('--tag errors: a tag the API refuses, unknown keys, an unknown distribution; paths with --tag is a usage error', async (t) => {
+  const { invalidate } = await setup(t, { tagging: true });
+  const bad = await invalidate(['--distribution-id', DIST, '--tag', 'a,b']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^edgefront invalidate: InvalidArgument: Tags: "a,b" is not a tag/m);
+  assert.equal(bad.stdout, '');
+  const keys = await invalidate(['--distribution-id', DIST, '--tag', 'a'], {
+    EDGEFRONT_ACCESS_KEY_ID: 'AKIDUNKNOWN000000000',
+    EDGEFRONT_SECRET_ACCESS_KEY: 'not-the-secret',
+  });
+  assert.equal(keys.code, 1);
+  assert.match(keys.stderr, /^edgefront invalidate: InvalidClientTokenId: .*EDGEFRONT_ACCESS_KEY_ID/m);
+  const none = await invalidate(['--distribution-id', 'E1NOSUCH', '--tag', 'a']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^edgefront invalidate: NoSuchDistribution: \S.*E1NOSUCH/m);
+  const both = await invalidate(['--distribution-id', DIST, '--tag', 'a', '/x']);
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /give paths or --tag, not both/);
 });

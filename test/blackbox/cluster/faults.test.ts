@@ -7,8 +7,6 @@
  * writing leaves a state every other node can read and build on.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   CreateInvalidationCommand,
@@ -28,6 +26,8 @@ import {
   statusOn,
   type TestCluster,
 } from '../../helpers/cluster.js';
+import { diskCacheEntries } from '../../helpers/disk-cache.js';
+import { createTagInvalidation } from '../../helpers/tag-invalidation.js';
 
 let cluster: TestCluster;
 before(async () => {
@@ -47,18 +47,6 @@ async function servedBy(node: ClusterMember, originPath: string): Promise<void> 
   });
 }
 
-/** Entry files of a node's disk cache. */
-async function diskEntries(node: ClusterMember): Promise<number> {
-  const dir = join(node.stateDir, 'cache');
-  let count = 0;
-  for (const sub of await readdir(dir).catch(() => [] as string[])) {
-    if (sub === 'tmp') continue;
-    const files = await readdir(join(dir, sub)).catch(() => [] as string[]);
-    count += files.filter((f) => f.endsWith('.entry')).length;
-  }
-  return count;
-}
-
 test('a killed node holds a change InProgress until its heartbeat is older than the window, then stops counting', async () => {
   await cluster.stop(2, { crash: true });
   const [a] = cluster.nodes;
@@ -73,14 +61,14 @@ test('a killed node holds a change InProgress until its heartbeat is older than 
   await servedBy(cluster.nodes[2], '/after-kill');
 });
 
-test('a node that was down applies what it missed, changes and invalidations, before it serves', async () => {
+test('a node that was down applies what it missed, changes and invalidations (paths and tags), before it serves', async () => {
   const c = cluster.nodes[2];
-  for (const path of ['/cached/gone', '/cached/kept']) {
+  for (const path of ['/cached/gone', '/cached/kept', '/tagged/down/x']) {
     await c.get(path);
     assert.equal((await c.get(path)).headers['x-cache'], 'Hit from cloudfront');
   }
   await eventually('both objects written to the disk cache', async () =>
-    (await diskEntries(c)) >= 2 ? true : undefined,
+    (await diskCacheEntries(c.stateDir)) >= 3 ? true : undefined,
   );
   await cluster.stop(2);
   const [a] = cluster.nodes;
@@ -98,12 +86,14 @@ test('a node that was down applies what it missed, changes and invalidations, be
     );
     return got.Invalidation?.Status === 'Completed' ? true : undefined;
   });
+  await createTagInvalidation(a.api.edge.admin as URL, CLUSTER_DISTRIBUTION, ['down'], 'tag-while-down');
   const back = await cluster.start(2);
   // The very first requests after it listens: the new config, and the invalidated object is
   // gone from its disk cache while the other one is still a hit there.
   assert.ok((await back.get('/live/x')).body.startsWith('origin saw /while-down/live/x'));
   assert.equal((await back.get('/cached/kept')).headers['x-cache'], 'Hit from cloudfront');
   assert.equal((await back.get('/cached/gone')).headers['x-cache'], 'Miss from cloudfront');
+  assert.equal((await back.get('/tagged/down/x')).headers['x-cache'], 'Miss from cloudfront');
 });
 
 test('Redis down: nodes serve the last good config, writes answer 503 ServiceUnavailable, reads the local copy; Redis back empty: re-seeded, nothing lost', async () => {

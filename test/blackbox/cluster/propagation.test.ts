@@ -2,7 +2,7 @@
  * Three real `edgefront serve --redis` processes on one redis-server (test/helpers/cluster.ts):
  * a change, a key value store write and an invalidation through one node's API reach all three,
  * concurrent writes through different nodes lose nothing, and Deployed / Completed mean every
- * node serves the change.
+ * node serves the change; a tag invalidation (edgefront's API) does the same.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -29,6 +29,7 @@ import {
   statusOn,
   type TestCluster,
 } from '../../helpers/cluster.js';
+import { createTagInvalidation, getTagInvalidation } from '../../helpers/tag-invalidation.js';
 
 let cluster: TestCluster;
 before(async () => {
@@ -150,5 +151,32 @@ test('an invalidation through one node clears the object on all three and reads 
   for (const [i, node] of cluster.nodes.entries()) {
     const res = await node.get('/cached/a');
     assert.equal(res.headers['x-cache'], 'Miss from cloudfront', `node ${i}`);
+  }
+});
+
+test('a tag invalidation through one node clears the tagged objects on all three and reads Completed', async () => {
+  const paths = ['/tagged/sale/a', '/tagged/other/a', '/untagged/a'];
+  for (const node of cluster.nodes) {
+    for (const path of paths) {
+      await node.get(path);
+      assert.equal((await node.get(path)).headers['x-cache'], 'Hit from cloudfront', path);
+    }
+  }
+  const [a, , c] = cluster.nodes;
+  const created = await createTagInvalidation(
+    a.api.edge.admin as URL,
+    CLUSTER_DISTRIBUTION,
+    ['sale'],
+    'tag-1',
+  );
+  await eventually('the tag invalidation reads Completed on another node', async () => {
+    const got = await getTagInvalidation(c.api.edge.admin as URL, CLUSTER_DISTRIBUTION, created.Id);
+    return got.Status === 'Completed' ? true : undefined;
+  });
+  // Completed means every node purged the tag, and only the tag.
+  for (const [i, node] of cluster.nodes.entries()) {
+    assert.equal((await node.get('/tagged/sale/a')).headers['x-cache'], 'Miss from cloudfront', `node ${i}`);
+    assert.equal((await node.get('/tagged/other/a')).headers['x-cache'], 'Hit from cloudfront', `node ${i}`);
+    assert.equal((await node.get('/untagged/a')).headers['x-cache'], 'Hit from cloudfront', `node ${i}`);
   }
 });
