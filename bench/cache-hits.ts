@@ -9,6 +9,7 @@
  *   PROFILE=1 SIZES=1k node dist/bench/cache-hits.js   # instead: --cpu-prof of edgefront's hit path
  *   TARGETS="nginx edgefront edgefront-node" node dist/bench/cache-hits.js   # both HTTP/1 engines
  *   EDGE_HTTP_ENGINE=node node dist/bench/cache-hits.js   # every edgefront on --http-engine node
+ *   ROUNDS=5 SIZES=1k node dist/bench/cache-hits.js   # targets take turns 5 times; medians
  *
  * Also measured, on a fresh edgefront process: origin requests caused by 500 concurrent cold
  * requests for one new object (collapsed forwarding, target 1), and edgefront's RSS high-water
@@ -63,6 +64,8 @@ const env = process.env;
 const DURATION = Math.min(10, Math.max(1, Number(env.DURATION ?? 5)));
 const WARMUP = Math.max(0, Number(env.WARMUP ?? 2));
 const CONNS = Math.max(1, Number(env.CONNS ?? 64));
+/** Measured runs per cell and target, interleaved; the median is reported. */
+const ROUNDS = Math.max(1, Math.min(9, Number(env.ROUNDS ?? 1)));
 const SIZES = (env.SIZES ?? '1k 100k 1m').split(/\s+/).filter(Boolean);
 const CLOSE_SIZES = (env.CLOSE_SIZES ?? '1k').split(/\s+/).filter((s) => s && SIZES.includes(s));
 const SERVER_CPU = env.SERVER_CPU ?? '0';
@@ -91,6 +94,12 @@ let TARGETS: Target[] = ALL_TARGETS.filter((t) => (env.TARGETS ?? DEFAULT_TARGET
 /** `--http-engine` of the edgefront and edgefront-fn targets (and the extras); default: serve's. */
 const EDGE_ENGINE_FLAGS = env.EDGE_HTTP_ENGINE ? ['--http-engine', env.EDGE_HTTP_ENGINE] : [];
 type Mode = 'keep-alive' | 'close';
+
+/** The run with the median req/s (the lower middle one for an even count), kept whole. */
+function medianRun(runs: Row[]): Row {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
 
 interface Row extends WrkResult {
   target: Target;
@@ -441,6 +450,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
       DURATION,
       WARMUP,
       CONNS,
+      ROUNDS,
       SIZES,
       CLOSE_SIZES,
       TARGETS,
@@ -457,39 +467,44 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     ...CLOSE_SIZES.map((s) => ['close', s] as [Mode, string]),
   ];
   log(
-    `measuring ${cells.length * TARGETS.length} cells, ~${Math.ceil((cells.length * TARGETS.length * (DURATION + WARMUP + 1)) / 60)} min`,
+    `measuring ${cells.length * TARGETS.length} cells × ${ROUNDS} rounds, ~${Math.ceil((ROUNDS * cells.length * TARGETS.length * (DURATION + WARMUP + 1)) / 60)} min`,
   );
   for (const [mode, size] of cells) {
-    for (const target of TARGETS) {
-      const url = `http://127.0.0.1:${ports[target]}/${size}.bin`;
-      const extra = mode === 'close' ? ['-H', 'Connection: close'] : [];
-      if (WARMUP > 0) await wrk(['-t1', `-c${CONNS}`, `-d${WARMUP}s`, ...extra, url], 30_000);
-      await sleep(500);
-      const o0 = await originRequests(originPort);
-      const t0 = treeTicks(pids[target]!);
-      const c0 = coreTicks(SERVER_CPU);
-      const began = process.hrtime.bigint();
-      const out = await wrk(['-t1', `-c${CONNS}`, `-d${DURATION}s`, '--latency', ...extra, url], 30_000);
-      const secs = Number(process.hrtime.bigint() - began) / 1e9;
-      const t1 = treeTicks(pids[target]!);
-      const c1 = coreTicks(SERVER_CPU);
-      const o1 = await originRequests(originPort);
-      writeFileSync(join(RESULTS, 'raw', `${target}-${size}-${mode}.txt`), out);
-      const row: Row = {
-        target,
-        size,
-        mode,
-        conns: CONNS,
-        ...parseWrk(out),
-        serverCpu: ((t1 - t0) / CLK_TCK / secs) * 100,
-        serverCore: c1.total > c0.total ? ((c1.busy - c0.busy) / (c1.total - c0.total)) * 100 : 0,
-        originRequests: o1 - o0 - 1, // minus the second /__status request itself
-      };
-      rows.push(row);
-      log(
-        `${target.padEnd(13)} ${size.padEnd(4)} ${mode.padEnd(10)}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(3)} ms, p99 ${row.p99.toFixed(3)} ms, srv ${row.serverCpu.toFixed(0)}%, origin reqs ${row.originRequests}`,
-      );
-    }
+    // ROUNDS > 1: the targets take turns, round after round, and each keeps its median run, so a
+    // noisy stretch of the machine hits every target alike instead of deciding one ratio.
+    const runs = new Map<Target, Row[]>();
+    for (let round = 0; round < ROUNDS; round++)
+      for (const target of TARGETS) {
+        const url = `http://127.0.0.1:${ports[target]}/${size}.bin`;
+        const extra = mode === 'close' ? ['-H', 'Connection: close'] : [];
+        if (WARMUP > 0) await wrk(['-t1', `-c${CONNS}`, `-d${WARMUP}s`, ...extra, url], 30_000);
+        await sleep(500);
+        const o0 = await originRequests(originPort);
+        const t0 = treeTicks(pids[target]!);
+        const c0 = coreTicks(SERVER_CPU);
+        const began = process.hrtime.bigint();
+        const out = await wrk(['-t1', `-c${CONNS}`, `-d${DURATION}s`, '--latency', ...extra, url], 30_000);
+        const secs = Number(process.hrtime.bigint() - began) / 1e9;
+        const t1 = treeTicks(pids[target]!);
+        const c1 = coreTicks(SERVER_CPU);
+        const o1 = await originRequests(originPort);
+        writeFileSync(join(RESULTS, 'raw', `${target}-${size}-${mode}${ROUNDS > 1 ? `-${round + 1}` : ''}.txt`), out);
+        const row: Row = {
+          target,
+          size,
+          mode,
+          conns: CONNS,
+          ...parseWrk(out),
+          serverCpu: ((t1 - t0) / CLK_TCK / secs) * 100,
+          serverCore: c1.total > c0.total ? ((c1.busy - c0.busy) / (c1.total - c0.total)) * 100 : 0,
+          originRequests: o1 - o0 - 1, // minus the second /__status request itself
+        };
+        runs.set(target, [...(runs.get(target) ?? []), row]);
+        log(
+          `${target.padEnd(13)} ${size.padEnd(4)} ${mode.padEnd(10)}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(3)} ms, p99 ${row.p99.toFixed(3)} ms, srv ${row.serverCpu.toFixed(0)}%, origin reqs ${row.originRequests}${ROUNDS > 1 ? ` (round ${round + 1})` : ''}`,
+        );
+      }
+    for (const target of TARGETS) rows.push(medianRun(runs.get(target)!));
   }
 
   // ---- extras, on a fresh edgefront process (idle peers stay up) ----
