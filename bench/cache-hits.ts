@@ -488,7 +488,10 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
         const t1 = treeTicks(pids[target]!);
         const c1 = coreTicks(SERVER_CPU);
         const o1 = await originRequests(originPort);
-        writeFileSync(join(RESULTS, 'raw', `${target}-${size}-${mode}${ROUNDS > 1 ? `-${round + 1}` : ''}.txt`), out);
+        writeFileSync(
+          join(RESULTS, 'raw', `${target}-${size}-${mode}${ROUNDS > 1 ? `-${round + 1}` : ''}.txt`),
+          out,
+        );
         const row: Row = {
           target,
           size,
