@@ -25,6 +25,7 @@ export { eventually };
 import { type ApiEdge, startApiEdge } from './control-api.js';
 import { httpRequest, type RawResponse } from './http.js';
 import { kvsClient } from './kvs-client.js';
+import { COLOR_BEHAVIOR, readColorFunction } from './kvs-color-function.js';
 import { startOrigin, type TestOrigin } from './origin.js';
 import { type RedisBackend, type RedisProcess, startRedis } from './redis-server.js';
 import { cacheTagHeader } from './tag-invalidation.js';
@@ -36,19 +37,6 @@ export const CLUSTER_TEST_ENV = {
   EDGEFRONT_CLUSTER_HEARTBEAT_MS: '100',
   EDGEFRONT_CLUSTER_LIVENESS_MS: '1000',
 };
-
-const READ_COLOR = `import cf from 'cloudfront';
-const kvs = cf.kvs();
-async function handler(event) {
-  let color;
-  try {
-    color = await kvs.get('color');
-  } catch (err) {
-    color = 'none';
-  }
-  return { statusCode: 200, statusDescription: 'OK', headers: { 'x-color': { value: color } } };
-}
-`;
 
 export interface ClusterMember {
   api: ApiEdge;
@@ -85,27 +73,13 @@ export async function startCluster<R extends RedisBackend = RedisProcess>(
     res.end(`origin saw ${req.url} #${origin.requests.length}`);
   });
   await writeFile(join(temp.dir, 'flags.json'), JSON.stringify({ data: [{ key: 'color', value: 'red' }] }));
-  await writeFile(join(temp.dir, 'read-color.js'), READ_COLOR);
+  const readColor = await readColorFunction(temp.dir);
   const config = await writeYaml(temp.dir, 'edgefront.yaml', {
-    KeyValueStores: [{ Name: 'flags', Data: './flags.json' }],
-    Functions: [
-      {
-        Name: 'read-color',
-        FunctionConfig: {
-          Runtime: 'cloudfront-js-2.0',
-          KeyValueStoreAssociations: [{ KeyValueStoreARN: 'flags' }],
-        },
-        Code: './read-color.js',
-      },
-    ],
+    ...readColor,
     Distributions: [
       distributionOver(CLUSTER_DISTRIBUTION, origin.port, [
         { PathPattern: '/live/*', CachePolicyId: 'CachingDisabled' },
-        {
-          PathPattern: '/color',
-          CachePolicyId: 'CachingDisabled',
-          FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: 'read-color' }],
-        },
+        COLOR_BEHAVIOR,
       ]),
     ],
   });

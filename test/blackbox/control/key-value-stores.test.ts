@@ -30,21 +30,8 @@ import {
 import { distributionOver, tempDir, writeYaml } from '../../helpers/config.js';
 import { type ApiEdge, startApiEdge, TEST_CREDENTIALS } from '../../helpers/control-api.js';
 import { kvsClient } from '../../helpers/kvs-client.js';
+import { COLOR_BEHAVIOR, readColorFunction } from '../../helpers/kvs-color-function.js';
 import { startOrigin } from '../../helpers/origin.js';
-
-/** A CloudFront Function (cloudfront-js-2.0) answering the store's value of `color` in a header. */
-const READ_COLOR = `import cf from 'cloudfront';
-const kvs = cf.kvs();
-async function handler(event) {
-  let color;
-  try {
-    color = await kvs.get('color');
-  } catch (err) {
-    color = 'none';
-  }
-  return { statusCode: 200, statusDescription: 'OK', headers: { 'x-color': { value: color } } };
-}
-`;
 
 interface Setup {
   api: ApiEdge;
@@ -65,29 +52,11 @@ async function setup(t: { after(fn: () => unknown): void }): Promise<Setup> {
   const temp = await tempDir();
   const dir = temp.dir;
   await writeImport(join(dir, 'flags.json'), [['color', 'red']]);
-  await writeFile(join(dir, 'read-color.js'), READ_COLOR);
+  const readColor = await readColorFunction(dir);
   await mkdir(join(dir, 'bucket'));
   const config = await writeYaml(dir, 'edgefront.yaml', {
-    KeyValueStores: [{ Name: 'flags', Data: './flags.json' }],
-    Functions: [
-      {
-        Name: 'read-color',
-        FunctionConfig: {
-          Runtime: 'cloudfront-js-2.0',
-          KeyValueStoreAssociations: [{ KeyValueStoreARN: 'flags' }],
-        },
-        Code: './read-color.js',
-      },
-    ],
-    Distributions: [
-      distributionOver('E1KVS', origin.port, [
-        {
-          PathPattern: '/color',
-          CachePolicyId: 'CachingDisabled',
-          FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: 'read-color' }],
-        },
-      ]),
-    ],
+    ...readColor,
+    Distributions: [distributionOver('E1KVS', origin.port, [COLOR_BEHAVIOR])],
   });
   const args = [
     '--config',
