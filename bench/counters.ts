@@ -16,22 +16,11 @@ import { Redis } from 'ioredis';
 import { MemoryCounters } from '../src/cluster/counters-memory.js';
 import { COUNTERS_CLIENT_OPTIONS, RedisCounters } from '../src/cluster/counters-redis.js';
 import { startRedis } from '../test/helpers/redis-server.js';
+import { rng } from './zipf.js';
 
 const env = process.env;
 const MODE = env.MODE ?? 'all';
 const DURATION_S = Number(env.DURATION ?? 3);
-
-/** Mulberry32: a small seeded generator, so the traces are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Poisson arrivals whose rate (per second) changes over time, by thinning; ms timestamps, sorted. */
 function arrivals(
@@ -40,7 +29,7 @@ function arrivals(
   maxRatePerS: number,
   ratePerS: (tS: number) => number,
 ): number[] {
-  const next = random(seed);
+  const next = rng(seed);
   const out: number[] = [];
   const start = Date.UTC(2026, 0, 1) + 1234; // not aligned to any bucket
   for (let t = 0; t < durationS; ) {

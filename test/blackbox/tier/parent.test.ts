@@ -137,25 +137,27 @@ test('POST goes from the edge to the origin directly, never through the tier', a
   assert.equal(post.body, 'a=1');
 });
 
+/** What a REC-bound edge signs for a viewer GET of `path` (src/edge/tier/marker.ts). */
+function markerContext(path: string) {
+  return {
+    d: 'E1TIER',
+    method: 'GET',
+    path,
+    query: '',
+    originPath: path,
+    ip: '203.0.113.9',
+    port: 1234,
+    protocol: 'http',
+    httpVersion: '1.1',
+    as: 'REC',
+    t: Date.now(),
+  } as const;
+}
+
 test('a forged tier marker from a viewer is not honoured: every viewer check runs', async () => {
   const forged = [
     'v1.eyJkIjoiRTFUSUVSIn0.not-a-signature',
-    signMarker(
-      {
-        d: 'E1TIER',
-        method: 'GET',
-        path: '/private/forged',
-        query: '',
-        originPath: '/private/forged',
-        ip: '203.0.113.9',
-        port: 1234,
-        protocol: 'http',
-        httpVersion: '1.1',
-        as: 'REC',
-        t: Date.now(),
-      },
-      Buffer.from(`not-${SECRET}`),
-    ),
+    signMarker(markerContext('/private/forged'), Buffer.from(`not-${SECRET}`)),
   ];
   for (const marker of forged) {
     for (const node of [parent, edgeA]) {
@@ -174,22 +176,7 @@ test('a forged tier marker from a viewer is not honoured: every viewer check run
 });
 
 test('a marker signed with the shared secret is honoured by the tier: no viewer function there', async () => {
-  const marker = signMarker(
-    {
-      d: 'E1TIER',
-      method: 'GET',
-      path: '/signed',
-      query: '',
-      originPath: '/signed',
-      ip: '203.0.113.9',
-      port: 1234,
-      protocol: 'http',
-      httpVersion: '1.1',
-      as: 'REC',
-      t: Date.now(),
-    },
-    Buffer.from(SECRET),
-  );
+  const marker = signMarker(markerContext('/signed'), Buffer.from(SECRET));
   const res = await fetch(parent.url('/signed'), { headers: { 'x-edgefront-tier': marker } });
   assert.equal(await res.text(), 'origin body for GET /signed');
   assert.match(String(res.headers.get('x-edgefront-tier-outcome')), /result=Miss&layer=REC&from=origin/);
