@@ -311,53 +311,34 @@ class Http1Connection implements ViewerSink {
       }
     }
     head += this.keepAlive ? this.settings.keepAliveLines : 'Connection: close\r\n\r\n';
-    if (storedLines !== undefined) {
-      const line = statusLine(status);
-      const bodyLength = Buffer.isBuffer(body) && body.length <= COPY_BODY_MAX_BYTES ? body.length : 0;
-      const out = Buffer.allocUnsafe(line.length + storedLines.length + head.length + bodyLength);
+    // One Buffer, one write, for the head with pre-rendered stored lines and for a small Buffer
+    // body behind it: cheaper than cork/writev of a string and a Buffer (measured,
+    // src/edge/README.md); the copy costs less than writev's bookkeeping at these sizes.
+    const copyBody = Buffer.isBuffer(body) && body.length <= COPY_BODY_MAX_BYTES;
+    let out: Buffer | string = head;
+    if (storedLines !== undefined || copyBody) {
+      const line = storedLines === undefined ? '' : statusLine(status);
+      const storedLength = storedLines === undefined ? 0 : storedLines.length;
+      out = Buffer.allocUnsafe(line.length + storedLength + head.length + (copyBody ? body.length : 0));
       let at = out.write(line, 0, 'latin1');
-      at += storedLines.copy(out, at);
+      if (storedLines !== undefined) at += storedLines.copy(out, at);
       at += out.write(head, at, 'latin1');
-      if (bodyLength !== 0 || body === null) {
-        if (bodyLength !== 0) (body as Buffer).copy(out, at);
-        socket.write(out);
-        this.finishResponse();
-        return undefined;
-      }
-      if (Buffer.isBuffer(body)) {
-        socket.cork();
-        socket.write(out);
-        socket.write(body);
-        socket.uncork();
-        this.finishResponse();
-        return undefined;
-      }
-      socket.write(out);
-      return this.pipeBody(body, chunked);
+      if (copyBody) body.copy(out, at);
     }
-    if (body === null) {
-      socket.write(head, 'latin1');
+    if (body === null || copyBody) {
+      socket.write(out, 'latin1');
       this.finishResponse();
       return undefined;
     }
     if (Buffer.isBuffer(body)) {
-      if (body.length <= COPY_BODY_MAX_BYTES) {
-        // One Buffer, one write: cheaper than cork/writev of a string and a Buffer (measured,
-        // src/edge/README.md); the copy costs less than writev's bookkeeping at these sizes.
-        const out = Buffer.allocUnsafe(head.length + body.length);
-        out.write(head, 0, 'latin1');
-        body.copy(out, head.length);
-        socket.write(out);
-      } else {
-        socket.cork();
-        socket.write(head, 'latin1');
-        socket.write(body);
-        socket.uncork();
-      }
+      socket.cork();
+      socket.write(out, 'latin1');
+      socket.write(body);
+      socket.uncork();
       this.finishResponse();
       return undefined;
     }
-    socket.write(head, 'latin1');
+    socket.write(out, 'latin1');
     return this.pipeBody(body, chunked);
   }
 
