@@ -19,7 +19,9 @@ import { MAX_REQUEST_HEADER_BYTES } from '../server.js';
 import { clientErrorResponse } from './error-responses.js';
 import { CHUNKED, HeadPrefix, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
 import { RequestBody } from './request-body.js';
+import { giveBack, takeResponseBuffer } from './response-buffer.js';
 import { appendHeader, renderedHeaders, statusLine, utcDate } from './response-head.js';
+import { attachSharedReader, isSharedView } from './socket-reader.js';
 import { ConnectionTimer, type Http1Settings, Wait } from './timeouts.js';
 
 /** Pipelined bytes buffered while a response is in progress before the socket is paused. */
@@ -45,6 +47,11 @@ class Http1Connection implements ViewerSink {
   private keepAlive = true;
   private closing = false;
   private parsing = false;
+  /**
+   * Reads arrive as views of the buffer every connection shares (socket-reader.ts): what is
+   * kept past a read (a partial head, pipelined requests, body chunks) is copied.
+   */
+  private sharedReads = false;
   /** The pending head, checked as it arrives (what can never become a request is 400 at once). */
   private readonly headPrefix = new HeadPrefix();
   private readonly timer: ConnectionTimer;
@@ -74,7 +81,12 @@ class Http1Connection implements ViewerSink {
   listen(): void {
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.sharedReads = attachSharedReader(socket, (chunk) => {
+      this.onData(chunk);
+      const kept = this.buf;
+      if (kept !== null && isSharedView(kept)) this.buf = Buffer.from(kept);
+    });
+    if (!this.sharedReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {}); // 'close' follows; the lifecycle sees the destroyed socket
     socket.on('close', () => {
       this.closing = true;
@@ -210,7 +222,12 @@ class Http1Connection implements ViewerSink {
     }
     let body: Readable | null = null;
     if (head.bodyLength !== NO_BODY) {
-      const reader = new RequestBody(head.bodyLength, head.bodyLength === CHUNKED, this.onBodyRead);
+      const reader = new RequestBody(
+        head.bodyLength,
+        head.bodyLength === CHUNKED,
+        this.onBodyRead,
+        this.sharedReads,
+      );
       this.body = reader;
       body = reader.stream;
       if (this.buf !== null) {
@@ -319,7 +336,7 @@ class Http1Connection implements ViewerSink {
     if (storedLines !== undefined || copyBody) {
       const line = storedLines === undefined ? '' : statusLine(status);
       const storedLength = storedLines === undefined ? 0 : storedLines.length;
-      out = Buffer.allocUnsafe(line.length + storedLength + head.length + (copyBody ? body.length : 0));
+      out = takeResponseBuffer(line.length + storedLength + head.length + (copyBody ? body.length : 0));
       let at = out.write(line, 0, 'latin1');
       if (storedLines !== undefined) at += storedLines.copy(out, at);
       at += out.write(head, at, 'latin1');
@@ -327,6 +344,7 @@ class Http1Connection implements ViewerSink {
     }
     if (body === null || copyBody) {
       socket.write(out, 'latin1');
+      this.reuse(out);
       this.finishResponse();
       return undefined;
     }
@@ -335,11 +353,18 @@ class Http1Connection implements ViewerSink {
       socket.write(out, 'latin1');
       socket.write(body);
       socket.uncork();
+      this.reuse(out);
       this.finishResponse();
       return undefined;
     }
     socket.write(out, 'latin1');
+    this.reuse(out);
     return this.pipeBody(body, chunked);
+  }
+
+  /** A response region the socket has taken at once is free for the next response (response-buffer.ts). */
+  private reuse(out: Buffer | string): void {
+    if (typeof out !== 'string' && this.socket.writableLength === 0) giveBack(out);
   }
 
   /**

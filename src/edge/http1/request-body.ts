@@ -44,6 +44,8 @@ export class RequestBody {
     length: number,
     private readonly chunked: boolean,
     onRead: () => void,
+    /** The bytes fed are only lent (socket-reader.ts): push copies of them. */
+    private readonly copyData = false,
   ) {
     this.stream = new Readable({ read: onRead });
     this.remaining = chunked ? 0 : length;
@@ -66,7 +68,8 @@ export class RequestBody {
       switch (this.state) {
         case State.Data: {
           const take = Math.min(this.remaining, buf.length - pos);
-          this.push(buf.subarray(pos, pos + take));
+          const data = buf.subarray(pos, pos + take);
+          this.push(this.copyData ? Buffer.from(data) : data);
           pos += take;
           this.remaining -= take;
           if (this.remaining === 0) {

@@ -3,11 +3,12 @@
  * (It is the default engine; EDGEFRONT_TEST_HTTP_ENGINE=node runs the black-box suite on node:http.)
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { allMethodsConfig, tempDir, writeYaml } from '../../helpers/config.js';
 import { type EdgeProcess, startEdgeProcess } from '../../helpers/edge-process.js';
-import { rawHttp } from '../../helpers/http.js';
+import { httpRequest, rawHttp } from '../../helpers/http.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 
 const BIG_BYTES = 2 * 1024 * 1024;
@@ -162,4 +163,65 @@ test('absolute-form targets take their authority as the Host', async () => {
     'GET http://anything.example/abs?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
   );
   assert.match(raw, /GET \/abs 0/); // CachingDisabled forwards no query string
+});
+
+/** A viewer connection written to in steps; `received` is everything the edge sent until it closed. */
+function openViewer(): { write(text: string): void; received: Promise<string> } {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  let out = '';
+  socket.on('data', (d) => {
+    out += d;
+  });
+  const received = new Promise<string>((resolve, reject) => {
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+  });
+  return { write: (text) => socket.write(text, 'latin1'), received };
+}
+
+/** Requests on other connections: their bytes pass through the read buffer all connections share. */
+async function otherTraffic(rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const raw = await rawHttp(
+      port,
+      'PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\nConnection: close\r\n\r\nZZZZZZZZZZZZZZZZ',
+      5000,
+    );
+    assert.match(raw, /PUT \/other 16 Z{16}/);
+  }
+}
+
+test('bytes kept between reads (a partial head, a partial body, pipelined requests) survive other connections reading', async () => {
+  const partialBody = openViewer();
+  partialBody.write('PUT /lent HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nAAAAA');
+  const partialHead = openViewer();
+  partialHead.write('GET /split-he');
+  const pipelined = openViewer();
+  pipelined.write('GET /p1 HTTP/1.1\r\nHost: x\r\n\r\nGET /p2 HTTP/1.1\r\nHo');
+  await otherTraffic(8);
+  partialBody.write('BBBBBGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  partialHead.write('ad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  pipelined.write('st: x\r\nConnection: close\r\n\r\n');
+  const [body, head, rest] = await Promise.all([
+    partialBody.received,
+    partialHead.received,
+    pipelined.received,
+  ]);
+  assert.deepEqual(statuses(body), ['200', '200']);
+  assert.match(body, /PUT \/lent 10 AAAAABBBBB/);
+  assert.match(body, /GET \/after 0/);
+  assert.match(head, /GET \/split-head 0/);
+  assert.deepEqual(statuses(rest), ['200', '200']);
+  assert.match(rest, /GET \/p1 0[\s\S]*GET \/p2 0/);
+});
+
+test('a large upload reaches the origin byte for byte while other connections are read', async () => {
+  const body = randomBytes(300_000).toString('base64');
+  const [upload] = await Promise.all([
+    httpRequest(edge.url('/upload'), { method: 'PUT', body }),
+    otherTraffic(20),
+  ]);
+  assert.equal(upload.status, 200);
+  assert.ok(upload.body === `PUT /upload ${body.length} ${body}`, 'the origin saw the body as sent');
 });
