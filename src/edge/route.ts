@@ -24,18 +24,28 @@ export function buildRouteTable(model: EdgeModel): RouteTable {
   wildcards.sort((a, b) => b[0].length - a[0].length); // most specific first
   const only = model.distributions.length === 1 ? model.distributions[0] : undefined;
 
+  // Viewers repeat their Host on every request of a connection: the last answer is kept.
+  let lastHost = '';
+  let lastDistribution: DistributionModel | undefined;
   return {
     distributionFor(host) {
       if (!host) return only;
-      const name = hostName(host);
-      const hit = exact.get(name);
-      if (hit) return hit;
-      for (const [suffix, dist] of wildcards) {
-        if (name.length > suffix.length && name.endsWith(suffix)) return dist;
-      }
-      return only;
+      if (host === lastHost) return lastDistribution;
+      lastDistribution = distributionForHost(host);
+      lastHost = host;
+      return lastDistribution;
     },
   };
+
+  function distributionForHost(host: string): DistributionModel | undefined {
+    const name = hostName(host);
+    const hit = exact.get(name);
+    if (hit) return hit;
+    for (const [suffix, dist] of wildcards) {
+      if (name.length > suffix.length && name.endsWith(suffix)) return dist;
+    }
+    return only;
+  }
 }
 
 /** `Example.COM:8080` → `example.com`; `[::1]:8080` → `[::1]`; a trailing dot is dropped. */
@@ -44,7 +54,8 @@ export function hostName(host: string): string {
   if (host.charCodeAt(0) === 91 /* [ */) {
     end = host.indexOf(']') + 1 || end;
   } else {
-    const colon = host.lastIndexOf(':');
+    let colon = host.length - 1; // String#lastIndexOf calls into the runtime: slower than this scan
+    while (colon >= 0 && host.charCodeAt(colon) !== 58 /* : */) colon--;
     if (colon !== -1) end = colon;
   }
   let name = host.slice(0, end).toLowerCase();

@@ -161,7 +161,8 @@ export function parseHead(head: string): ParsedHead {
   if (lineEnd === -1) lineEnd = head.length;
   const line = head.slice(0, lineEnd);
   const sp1 = line.indexOf(' ');
-  const sp2 = line.lastIndexOf(' ');
+  let sp2 = lineEnd - 1; // String#lastIndexOf calls into the runtime: slower than this scan
+  while (sp2 >= 0 && line.charCodeAt(sp2) !== 32) sp2--;
   if (sp1 <= 0 || sp2 === sp1) throw new ParseFailure(400, 'malformed request line');
   const method = line.slice(0, sp1);
   // As llhttp: more than one SP may separate the target from its neighbours (RFC 9112 §3 allows it).

@@ -20,6 +20,9 @@ const MAX_REGION_BYTES = SLAB_BYTES / 8;
 
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let used = 0;
+/** The last region taken from the slab and where it starts (no `.buffer` lookups on the hot path). */
+let lastRegion: Buffer | null = null;
+let lastStart = 0;
 
 /** A region of `length` bytes to fill and write; `giveBack` it once nothing refers to it. */
 export function takeResponseBuffer(length: number): Buffer {
@@ -29,6 +32,8 @@ export function takeResponseBuffer(length: number): Buffer {
     used = 0;
   }
   const region = slab.subarray(used, used + length);
+  lastRegion = region;
+  lastStart = used;
   used += length;
   return region;
 }
@@ -38,5 +43,8 @@ export function takeResponseBuffer(length: number): Buffer {
  * writableLength is 0 again): nothing but the caller refers to its bytes now.
  */
 export function giveBack(region: Buffer): void {
-  if (region.buffer === slab.buffer && region.byteOffset + region.length === used) used = region.byteOffset;
+  if (region === lastRegion) {
+    used = lastStart;
+    lastRegion = null;
+  }
 }

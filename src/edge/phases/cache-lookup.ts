@@ -47,10 +47,10 @@ function afterLookup(
 ): Next | Promise<Next> {
   if (entry !== undefined) {
     const now = ex.runtime.clock.now();
-    if (now < entry.freshUntilMs) return serveHit(ex, entry, 'Hit');
+    if (now < entry.freshUntilMs) return serveHit(ex, entry, 'Hit', now);
     if (now < entry.staleWhileRevalidateUntilMs) {
       refreshInBackground(ex, entry);
-      return serveHit(ex, entry, 'Hit');
+      return serveHit(ex, entry, 'Hit', now);
     }
     ex.stale = entry;
     ex.widenedRange = widensRange(ex);
@@ -87,7 +87,9 @@ function followOrLookUp(ex: Exchange, key: string, fill: CacheFill | undefined):
 
 /** A collapsed request is answered by what the leader stored; if nothing was, it asks the origin. */
 function afterCollapse(ex: Exchange, entry: CacheEntry | undefined): Next {
-  if (entry !== undefined && ex.runtime.clock.now() < entry.freshUntilMs) return serveHit(ex, entry, 'Hit');
+  if (entry === undefined) return 'origin-request';
+  const now = ex.runtime.clock.now();
+  if (now < entry.freshUntilMs) return serveHit(ex, entry, 'Hit', now);
   return 'origin-request';
 }
 
@@ -113,8 +115,13 @@ function wholeBodyOfUnknownLength(fill: CacheFill, nowMs: number): EdgeResponse 
   return { status: fill.meta.status, headers, body: fill.readBody() };
 }
 
-export function serveHit(ex: Exchange, entry: CacheEntry, result: 'Hit' | 'RefreshHit'): Next {
-  ex.response = responseFromEntry(entry, ex.request, ex.runtime.clock.now());
+export function serveHit(
+  ex: Exchange,
+  entry: CacheEntry,
+  result: 'Hit' | 'RefreshHit',
+  nowMs = ex.runtime.clock.now(),
+): Next {
+  ex.response = responseFromEntry(entry, ex.request, nowMs);
   ex.result = entry.status >= 400 ? 'Error' : result;
   ex.originStatus = entry.status;
   return 'viewer-response';

@@ -10,6 +10,11 @@ test('response headers: one line per value, and nothing that could split the res
   for (const value of ['a\r\nx-injected: 1', 'a\nb', 'a\rb', 'a\u0000b'])
     assert.throws(() => appendHeader('', 'x-a', value), /invalid characters/, JSON.stringify(value));
   assert.throws(() => appendHeader('', 'x-a', ['ok', 'bad\r\nx: y']), /invalid characters/);
+  // Values are checked again whenever they differ from the last one that passed for the name.
+  assert.equal(appendHeader('', 'x-memo', 'same'), 'x-memo: same\r\n');
+  assert.equal(appendHeader('', 'x-memo', 'same'), 'x-memo: same\r\n');
+  assert.throws(() => appendHeader('', 'x-memo', 'same\r\nx-injected: 1'), /invalid characters/);
+  assert.throws(() => appendHeader('', 'set-cookie', '\n'), /invalid characters/);
   for (const name of ['bad name', 'x-a\r\nx-b', 'x:y', ''])
     assert.throws(() => appendHeader('', name, 'v'), /invalid response header name/, JSON.stringify(name));
 });
