@@ -41,6 +41,7 @@ import {
   get,
   initBench,
   log,
+  median,
   parseWrk,
   portOpen,
   procStatusKb,
@@ -218,18 +219,54 @@ interface Ratio {
   mode: Mode;
   name: string;
   value: number;
+  /**
+   * With ROUNDS > 1: the ratio within each round (the two cells measured seconds apart), and
+   * their median, which a noisy stretch of the machine moves less than the ratio of medians.
+   */
+  rounds?: number[];
+  paired?: number;
 }
-function ratios(rows: Row[]): Ratio[] {
+
+/** `allRuns`: every round's row, in round order per target. */
+function ratios(rows: Row[], allRuns: Row[] = []): Ratio[] {
   const out: Ratio[] = [];
   const cell = (t: Target, size: string, mode: Mode) =>
     rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.rps ?? Number.NaN;
+  const runsOf = (t: Target, size: string, mode: Mode) =>
+    allRuns.filter((r) => r.target === t && r.size === size && r.mode === mode);
+  const paired = (a: Target, b: Target, size: string, mode: Mode, of: (r: Row) => number) => {
+    const ra = runsOf(a, size, mode);
+    const rb = runsOf(b, size, mode);
+    if (ra.length < 2 || ra.length !== rb.length) return {};
+    const rounds = ra.map((r, i) => of(r) / of(rb[i]));
+    return { rounds, paired: median(rounds) };
+  };
   for (const mode of ['keep-alive', 'close'] as Mode[]) {
     for (const size of SIZES) {
       const ef = cell('edgefront', size, mode);
       for (const peer of ['nginx', 'varnish', 'node-baseline'] as Target[]) {
         const v = ef / cell(peer, size, mode);
-        if (Number.isFinite(v)) out.push({ size, mode, name: `edgefront/${peer} req/s`, value: v });
+        if (Number.isFinite(v))
+          out.push({
+            size,
+            mode,
+            name: `edgefront/${peer} req/s`,
+            value: v,
+            ...paired('edgefront', peer, size, mode, (r) => r.rps),
+          });
       }
+      // p99 against nginx's (issue #3: at most nginx's, i.e. ≤ 1.00x); lower is better.
+      const p99 = (t: Target) =>
+        rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.p99 ?? Number.NaN;
+      const p99Ratio = p99('edgefront') / p99('nginx');
+      if (Number.isFinite(p99Ratio))
+        out.push({
+          size,
+          mode,
+          name: 'edgefront/nginx p99',
+          value: p99Ratio,
+          ...paired('edgefront', 'nginx', size, mode, (r) => r.p99),
+        });
       const onNode = cell('edgefront-node', size, mode);
       for (const peer of ['nginx', 'edgefront'] as Target[]) {
         const v = onNode / cell(peer, size, mode);
@@ -246,7 +283,11 @@ function ratios(rows: Row[]): Ratio[] {
 const ratioText = (rs: Ratio[]) =>
   rs
     .map(
-      (r) => `${r.size.padEnd(5)} ${r.mode.padEnd(10)} ${r.name.padEnd(30)} ${pad(r.value.toFixed(2), 6)}x`,
+      (r) =>
+        `${r.size.padEnd(5)} ${r.mode.padEnd(10)} ${r.name.padEnd(30)} ${pad(r.value.toFixed(2), 6)}x` +
+        (r.paired === undefined
+          ? ''
+          : `   paired median ${r.paired.toFixed(2)}x (rounds ${r.rounds!.map((v) => v.toFixed(2)).join(' ')})`),
     )
     .join('\n');
 
@@ -462,6 +503,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
   };
 
   const rows: Row[] = [];
+  const allRuns: Row[] = [];
   const cells: [Mode, string][] = [
     ...SIZES.map((s) => ['keep-alive', s] as [Mode, string]),
     ...CLOSE_SIZES.map((s) => ['close', s] as [Mode, string]),
@@ -507,7 +549,10 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
           `${target.padEnd(13)} ${size.padEnd(4)} ${mode.padEnd(10)}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(3)} ms, p99 ${row.p99.toFixed(3)} ms, srv ${row.serverCpu.toFixed(0)}%, origin reqs ${row.originRequests}${ROUNDS > 1 ? ` (round ${round + 1})` : ''}`,
         );
       }
-    for (const target of TARGETS) rows.push(medianRun(runs.get(target)!));
+    for (const target of TARGETS) {
+      rows.push(medianRun(runs.get(target)!));
+      allRuns.push(...runs.get(target)!);
+    }
   }
 
   // ---- extras, on a fresh edgefront process (idle peers stay up) ----
@@ -633,7 +678,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     log(extraLines.at(-1)!);
   }
 
-  const rs = ratios(rows);
+  const rs = ratios(rows, allRuns);
   const text = [
     `edgefront cache-hit benchmark  ${meta.date}  (${meta.host}; node ${meta.node}; commit ${meta.commit})`,
     `wrk -t1 -c${CONNS} ${DURATION}s --latency (keep-alive; "close" = -H 'Connection: close'); servers on cpu${SERVER_CPU}, wrk on cpu${CLIENT_CPU}; varnish: ${meta.varnish}`,

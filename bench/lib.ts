@@ -206,6 +206,13 @@ export function wrk(args: string[], timeoutMs: number): Promise<string> {
   });
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export function toMs(s: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(s);
   if (!m) return Number.NaN;

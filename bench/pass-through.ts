@@ -22,6 +22,7 @@ import {
   get,
   initBench,
   log,
+  median,
   parseWrk,
   portOpen,
   sleep,
@@ -87,10 +88,6 @@ execFileSync(TASKSET!, ['-cp', CLIENT_CPU, String(process.pid)], { stdio: 'ignor
 initBench({ workPrefix: 'edgefront-bench-', serverCpu: SERVER_CPU, clientCpu: CLIENT_CPU });
 
 // ---- formatting ----------------------------------------------------------------
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const pad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 function table(rows: Row[]): string {
