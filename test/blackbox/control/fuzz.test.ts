@@ -607,10 +607,22 @@ async function sendAll(server: Server, calls: ApiCall[], agent: Agent, width = 6
   return answers;
 }
 
-/** The server is up: /healthz, a viewer request through a config-file and an API-made distribution. */
+/**
+ * The server is up: /healthz, a viewer request through a config-file and an API-made
+ * distribution. An accepted hostile update may have pointed the API-made one somewhere else
+ * (another port, https-only): its original config is put back first, as a valid update.
+ */
 async function assertServing(server: Server): Promise<void> {
   const health = await fetch(new URL('/healthz', server.api.edge.admin));
   assert.equal(health.status, 200);
+  const restored = await signedApiCall(server.api.edge.admin as URL, {
+    method: 'PUT',
+    path: `${API}/distribution/${server.target.id}/config`,
+    headers: { 'content-type': 'application/xml', 'if-match': server.target.etag },
+    body: render(documentOf('DistributionConfig', distributionConfig(server.origin.port, 'fuzz-target'))),
+  });
+  assert.equal(restored.status, 200, restored.body);
+  server.target.etag = String(restored.headers.etag);
   const file = await server.api.cf.send(new GetDistributionCommand({ Id: 'E1FUZZ' }));
   for (const host of [file.Distribution?.DomainName as string, server.target.domain]) {
     const res = await httpRequest(server.api.edge.url('/after-fuzz'), { headers: { host } });

@@ -225,3 +225,21 @@ test('a large upload reaches the origin byte for byte while other connections ar
   assert.equal(upload.status, 200);
   assert.ok(upload.body === `PUT /upload ${body.length} ${body}`, 'the origin saw the body as sent');
 });
+
+test('pipelined requests past the 64 KiB buffered while answering pause the socket, and all are answered in order', async () => {
+  const count = 1500; // about 130 KiB of heads, each answered by the origin (CachingDisabled)
+  let text = '';
+  for (let i = 0; i < count; i++)
+    text += `GET /flood-${i} HTTP/1.1\r\nHost: x\r\nUser-Agent: pipeline\r\n\r\n`;
+  text += 'GET /flood-last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  const raw = await rawHttp(port, text, 10_000);
+  const order = [...raw.matchAll(/GET \/flood-(\d+|last) 0/g)].map((m) => m[1]);
+  assert.equal(order.length, count + 1);
+  assert.deepEqual(order.slice(0, 3), ['0', '1', '2']);
+  assert.equal(order[count - 1], String(count - 1));
+  assert.equal(order[count], 'last');
+  assert.ok(
+    order.every((v, i) => i === count || v === String(i)),
+    'answered in request order',
+  );
+});

@@ -150,6 +150,9 @@ test("HTTPS/1.1 accepts headers up to CloudFront's 20,480-byte limit and answers
 
 test('a repeated single-value origin header reaches HTTP/2 viewers joined, not as a stream error', async () => {
   const session = connect(`https://localhost:${edge.https!.port}`, { ca });
+  // What this test checks fails on the stream; a reset of the session as it closes is not it
+  // (seen once in CI as an uncaught ECONNRESET after the test had passed).
+  session.on('error', () => {});
   try {
     const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const stream = session.request({ ':path': '/dup' });
