@@ -5,8 +5,8 @@
  * Why: on the Readable side, node allocates an ArrayBuffer (a malloc'ed backing store) for every
  * read, pushes it through the stream machinery and schedules a nextTick per chunk. At 60k
  * requests/s those ArrayBuffers are what a scavenge spends most of its pause on
- * (`--trace-gc-nvp`: scavenge.sweep_array_buffers 1.35 of 1.86 ms), and that pause is the
- * engine's p99 (bench/README.md, "Hit path allocations"). node:http avoids the same cost by
+ * (`--trace-gc-nvp`: scavenge.sweep_array_buffers 1.35 of 1.86 ms), and that pause was most
+ * of the engine's p99 gap to nginx (bench/README.md, "Hit path allocations"). node:http avoids the same cost by
  * reading in C++ (parser.consume); this is the JavaScript way to the same end.
  *
  * How: net.Socket's documented `onread` option (a reusable buffer and a callback) exists only
