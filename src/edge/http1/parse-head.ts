@@ -48,6 +48,18 @@ const DIGITS = /^[0-9]+$/;
  */
 const KNOWN_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
 
+/** Methods most requests use: matched in place, so the method is a constant string, not a slice. */
+const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE', 'PATCH'];
+
+/** The constant for head[0, end) when it is one of COMMON_METHODS (case-sensitive, as methods are). */
+function commonMethod(head: string, end: number): string | undefined {
+  for (let i = 0; i < COMMON_METHODS.length; i++) {
+    const method = COMMON_METHODS[i];
+    if (method.length === end && head.startsWith(method)) return method;
+  }
+  return undefined;
+}
+
 /** node:http keeps the first of these when they repeat (IncomingMessage#_addHeaderLine). */
 const FIRST_WINS = new Set([
   'age',
@@ -155,33 +167,45 @@ function rawKnownName(head: string, start: number, end: number, name: string): s
   return head.startsWith(canonical, start) ? canonical : head.slice(start, end);
 }
 
+/**
+ * Where the raw names and values are collected before being copied into an array of their
+ * exact size: an array grown by push starts at 17 slots and grows by half again, most of it
+ * never used. Never shortened (that would free its slots): a request's strings stay referenced
+ * until a later request overwrites them.
+ */
+const RAW_SCRATCH: string[] = [];
+
 /** Parses `head` (latin1, without the blank line that ends it; leading empty lines removed). */
 export function parseHead(head: string): ParsedHead {
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = head.length;
-  const line = head.slice(0, lineEnd);
-  const sp1 = line.indexOf(' ');
+  // The request line is read in place, without slicing it (nor the version) out of the head.
+  let sp1 = head.indexOf(' ');
+  if (sp1 > lineEnd) sp1 = -1;
   let sp2 = lineEnd - 1; // String#lastIndexOf calls into the runtime: slower than this scan
-  while (sp2 >= 0 && line.charCodeAt(sp2) !== 32) sp2--;
+  while (sp2 >= 0 && head.charCodeAt(sp2) !== 32) sp2--;
   if (sp1 <= 0 || sp2 === sp1) throw new ParseFailure(400, 'malformed request line');
-  const method = line.slice(0, sp1);
+  const method = commonMethod(head, sp1) ?? head.slice(0, sp1);
   // As llhttp: more than one SP may separate the target from its neighbours (RFC 9112 §3 allows it).
   let targetStart = sp1 + 1;
-  while (line.charCodeAt(targetStart) === 32) targetStart++;
+  while (head.charCodeAt(targetStart) === 32) targetStart++;
   let targetEnd = sp2;
-  while (targetEnd > targetStart && line.charCodeAt(targetEnd - 1) === 32) targetEnd--;
-  const target = line.slice(targetStart, targetEnd);
-  const proto = line.slice(sp2 + 1);
+  while (targetEnd > targetStart && head.charCodeAt(targetEnd - 1) === 32) targetEnd--;
+  const target = head.slice(targetStart, targetEnd);
   if (!KNOWN_METHODS.has(method)) throw new ParseFailure(400, 'unknown method');
   if (target.length === 0 || TARGET_INVALID.test(target))
     throw new ParseFailure(400, 'invalid request target');
   let version: '1.0' | '1.1';
-  if (proto === 'HTTP/1.1') version = '1.1';
-  else if (proto === 'HTTP/1.0') version = '1.0';
+  if (lineEnd - sp2 !== 9 || !head.startsWith('HTTP/1.', sp2 + 1))
+    throw new ParseFailure(400, 'unsupported HTTP version');
+  const minor = head.charCodeAt(sp2 + 8);
+  if (minor === 49 /* 1 */) version = '1.1';
+  else if (minor === 48 /* 0 */) version = '1.0';
   else throw new ParseFailure(400, 'unsupported HTTP version');
 
   const headers: Record<string, string | string[] | undefined> = {};
-  const rawHeaders: string[] = [];
+  const raw = RAW_SCRATCH;
+  let rawCount = 0;
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
   let connection = '';
@@ -204,7 +228,8 @@ export function parseHead(head: string): ParsedHead {
     }
     const value = trimmedValue(head, colon + 1, end);
     if (FIELD_VALUE_INVALID.test(value)) throw new ParseFailure(400, 'invalid header value');
-    rawHeaders.push(rawName, value);
+    raw[rawCount++] = rawName;
+    raw[rawCount++] = value;
     const existing = headers[name];
     if (name === 'content-length') {
       // Duplicates, even equal ones, are refused as llhttp does (request smuggling, §6.3).
@@ -247,6 +272,7 @@ export function parseHead(head: string): ParsedHead {
   }
   const keepAlive = connection === '' ? version === '1.1' : isKeepAlive(version, connection.toLowerCase());
   const expect = headers.expect as string | undefined;
+  const rawHeaders = raw.slice(0, rawCount);
   return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
 }
 

@@ -23,6 +23,12 @@ let used = 0;
 /** The last region taken from the slab and where it starts (no `.buffer` lookups on the hot path). */
 let lastRegion: Buffer | null = null;
 let lastStart = 0;
+/**
+ * The region given back last. A hit on the same object has the same length as the one before
+ * it and starts where it did, so it gets the same view again, not a new one (a view is ~100
+ * bytes of garbage per response).
+ */
+let freeRegion: Buffer | null = null;
 
 /** A region of `length` bytes to fill and write; `giveBack` it once nothing refers to it. */
 export function takeResponseBuffer(length: number): Buffer {
@@ -30,8 +36,12 @@ export function takeResponseBuffer(length: number): Buffer {
   if (used + length > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     used = 0;
+    freeRegion = null;
   }
-  const region = slab.subarray(used, used + length);
+  const free = freeRegion;
+  const region =
+    free !== null && free.length === length && lastStart === used ? free : slab.subarray(used, used + length);
+  freeRegion = null;
   lastRegion = region;
   lastStart = used;
   used += length;
@@ -46,5 +56,6 @@ export function giveBack(region: Buffer): void {
   if (region === lastRegion) {
     used = lastStart;
     lastRegion = null;
+    freeRegion = region;
   }
 }

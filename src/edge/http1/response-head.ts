@@ -15,37 +15,133 @@ export function statusLine(status: number): string {
   return STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
 }
 
+const STATUS_LINE_BYTES: Buffer[] = [];
+
+/** The status line as bytes, encoded once per status. */
+export function statusLineBytes(status: number): Buffer {
+  let line = STATUS_LINE_BYTES[status];
+  if (line === undefined) {
+    line = Buffer.from(statusLine(status), 'latin1');
+    if (status >= 100 && status <= 999) STATUS_LINE_BYTES[status] = line;
+  }
+  return line;
+}
+
 /**
- * Response header names already checked, each with the last value that passed: a hit repeats
- * the same names and mostly the same values (Via, X-Cache, X-Amz-Cf-Pop, Content-Length) on
- * every response, and comparing with the last one costs less than the check (bench/README.md).
+ * What is known about each response header name: its last value that passed the check, and the
+ * last value written with, once it came twice in a row, its whole encoded line. A hit repeats
+ * the same names and mostly the same values (Via, X-Cache, X-Amz-Cf-Pop, Content-Length, Age
+ * within a second) on every response: comparing with the last value costs less than the check,
+ * and copying a line less than encoding it (bench/README.md, "Hit path allocations").
  */
-const LAST_VALID = new Map<string, string | null>();
+interface NameState {
+  /** The last value that passed the check; null: only the name is checked (list values). */
+  checked: string | null;
+  /** The last value written, and its line when that value was written twice in a row. */
+  written: string | null;
+  line: Buffer | null;
+}
+
+const NAMES = new Map<string, NameState>();
 const MAX_NAMES_KEPT = 1024;
+/** Longer lines are encoded each time rather than kept: the cache stays a few hundred KiB at most. */
+const MAX_LINE_KEPT = 256;
+
+function checkName(name: string): void {
+  if (!TOKEN.test(name)) throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
+}
 
 function checkValue(name: string, value: string): void {
   if (FIELD_VALUE_INVALID.test(value)) throw new TypeError(`invalid characters in response header "${name}"`);
 }
 
+/**
+ * Checks `name: value` as node:http does (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR: response
+ * splitting), throwing a TypeError, and returns the state kept for the name (undefined once
+ * MAX_NAMES_KEPT names are kept).
+ */
+function checked(name: string, value: string | string[]): NameState | undefined {
+  let state = NAMES.get(name);
+  if (state === undefined) {
+    checkName(name);
+    if (NAMES.size < MAX_NAMES_KEPT) {
+      state = { checked: null, written: null, line: null };
+      NAMES.set(name, state);
+    }
+  }
+  if (typeof value === 'string') {
+    if (value !== state?.checked) {
+      checkValue(name, value);
+      if (state !== undefined) state.checked = value;
+    }
+  } else {
+    for (let i = 0; i < value.length; i++) checkValue(name, value[i]);
+  }
+  return state;
+}
+
 /** Appends `name: value` lines to a response head, refusing what would split the response. */
 export function appendHeader(head: string, name: string, value: string | string[]): string {
-  // node:http throws on these (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR): response splitting.
-  const last = LAST_VALID.get(name);
-  if (last === undefined && !TOKEN.test(name))
-    throw new TypeError(`invalid response header name ${JSON.stringify(name)}`);
-  if (typeof value === 'string') {
-    if (value !== last) {
-      checkValue(name, value);
-      if (last !== undefined || LAST_VALID.size < MAX_NAMES_KEPT) LAST_VALID.set(name, value);
-    }
-    return `${head}${name}: ${value}\r\n`;
-  }
-  for (let i = 0; i < value.length; i++) {
-    checkValue(name, value[i]);
-    head += `${name}: ${value[i]}\r\n`;
-  }
-  if (last === undefined && LAST_VALID.size < MAX_NAMES_KEPT) LAST_VALID.set(name, null); // the name is checked
+  checked(name, value);
+  if (typeof value === 'string') return `${head}${name}: ${value}\r\n`;
+  for (let i = 0; i < value.length; i++) head += `${name}: ${value[i]}\r\n`;
   return head;
+}
+
+/**
+ * The bytes the `name: value` lines take (one line per list element), after the same checks
+ * as appendHeader: call it for every line before writing any, so a refused value leaves
+ * nothing half written.
+ */
+export function headerBytes(name: string, value: string | string[]): number {
+  checked(name, value);
+  if (typeof value === 'string') return name.length + value.length + 4;
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) bytes += name.length + value[i].length + 4;
+  return bytes;
+}
+
+/** Writes lines headerBytes has checked into `out` at `at`; returns where they end. */
+export function writeHeader(out: Buffer, at: number, name: string, value: string | string[]): number {
+  if (typeof value !== 'string') {
+    for (let i = 0; i < value.length; i++) at = writeLine(out, at, name, value[i]);
+    return at;
+  }
+  const state = NAMES.get(name);
+  if (state === undefined) return writeLine(out, at, name, value);
+  if (state.written === value && state.line !== null) {
+    out.set(state.line, at);
+    return at + state.line.length;
+  }
+  const end = writeLine(out, at, name, value);
+  if (state.written !== value) {
+    state.written = value;
+    state.line = null;
+  } else if (end - at <= MAX_LINE_KEPT) {
+    state.line = Buffer.from(out.subarray(at, end));
+  }
+  return end;
+}
+
+function writeLine(out: Buffer, at: number, name: string, value: string): number {
+  at = writeLatin1(out, at, name);
+  out[at++] = 58; // ':'
+  out[at++] = 32; // SP
+  at = writeLatin1(out, at, value);
+  out[at++] = 13;
+  out[at++] = 10;
+  return at;
+}
+
+/**
+ * Writes a string the checks have passed (every char ≤ 0xff) as latin1. Short strings byte by
+ * byte in JavaScript: cheaper than a call into C++, and no flat copy of a concatenated string.
+ */
+export function writeLatin1(out: Buffer, at: number, s: string): number {
+  const n = s.length;
+  if (n > 64) return at + out.write(s, at, n, 'latin1');
+  for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
+  return at + n;
 }
 
 /**
@@ -104,6 +200,7 @@ function renderHeaders(stored: Readonly<Record<string, string | string[]>>): Ren
 }
 
 let dateString = '';
+let dateLineBytes = Buffer.alloc(0);
 let dateExpiresMs = 0;
 
 /** The Date header, formatted once a second (as node:http's utcDate cache). */
@@ -111,7 +208,14 @@ export function utcDate(): string {
   const now = Date.now();
   if (now >= dateExpiresMs) {
     dateString = new Date(now).toUTCString();
+    dateLineBytes = Buffer.from(`Date: ${dateString}\r\n`, 'latin1');
     dateExpiresMs = now - (now % 1000) + 1000;
   }
   return dateString;
+}
+
+/** `Date: ...` and its CRLF as bytes, encoded once a second. */
+export function dateLine(): Buffer {
+  utcDate();
+  return dateLineBytes;
 }

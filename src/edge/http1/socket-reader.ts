@@ -23,6 +23,18 @@ import type { Socket } from 'node:net';
 /** As node's default read size for a stream (64 KiB): one read takes what one would. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * The view handed out for the last read length: a keep-alive client sends requests of the same
+ * length again and again, and a view is only valid during its call anyway, so the same object
+ * serves every read of that length (no ~100-byte view per read).
+ */
+let lastView = READ_BUFFER.subarray(0, 0);
+
+function viewOf(nread: number): Buffer {
+  if (lastView.length !== nread) lastView = READ_BUFFER.subarray(0, nread);
+  return lastView;
+}
+
 interface OnreadSymbols {
   buffer: symbol;
   callback: symbol;
@@ -64,8 +76,8 @@ export function attachSharedReader(socket: Socket, onData: (chunk: Buffer) => vo
   )
     return false;
   target[symbols.buffer] = READ_BUFFER;
-  target[symbols.callback] = (nread: number, buffer: Buffer) => {
-    onData(buffer.subarray(0, nread));
+  target[symbols.callback] = (nread: number) => {
+    onData(viewOf(nread));
   };
   handle.useUserBuffer(READ_BUFFER);
   return true;

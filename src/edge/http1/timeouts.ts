@@ -47,7 +47,7 @@ export interface Http1Settings {
   /** Periods per Wait (index: Wait). */
   readonly ticks: readonly number[];
   /** The end of a keep-alive response head, its `Keep-Alive: timeout=` as node:http writes it. */
-  readonly keepAliveLines: string;
+  readonly keepAliveEnd: Buffer;
 }
 
 export function http1Settings(overrides: Partial<Http1Timeouts> = {}): Http1Settings {
@@ -69,7 +69,10 @@ export function http1Settings(overrides: Partial<Http1Timeouts> = {}): Http1Sett
   return {
     tickMs,
     ticks,
-    keepAliveLines: `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(timeouts.keepAliveMs / 1000)}\r\n\r\n`,
+    keepAliveEnd: Buffer.from(
+      `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(timeouts.keepAliveMs / 1000)}\r\n\r\n`,
+      'latin1',
+    ),
   };
 }
 

@@ -216,7 +216,10 @@ test('timeouts are whole milliseconds; each wait lasts whole periods of the shor
   assert.equal(settings.ticks[Wait.Idle], 5);
   assert.equal(settings.ticks[Wait.Head], 1);
   assert.equal(settings.ticks[Wait.Body], 2);
-  assert.match(http1Settings().keepAliveLines, /^Connection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n$/);
+  assert.match(
+    http1Settings().keepAliveEnd.toString('latin1'),
+    /^Connection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n$/,
+  );
   assert.equal(http1Settings().tickMs, 60_000);
   for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 31])
     assert.throws(() => http1Settings({ headersMs: bad }), RangeError, String(bad));
