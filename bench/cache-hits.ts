@@ -64,6 +64,14 @@ const PEER_BASELINE = '/work/shared/bench/peers/node/baseline.mjs';
 const env = process.env;
 const DURATION = Math.min(10, Math.max(1, Number(env.DURATION ?? 5)));
 const WARMUP = Math.max(0, Number(env.WARMUP ?? 2));
+/**
+ * Seconds of keep-alive hits each target gets once, before the first measured cell. A Node
+ * server is still being optimized seconds after it starts: TurboFan compiles on V8's worker
+ * threads, which share the pinned core, and `perf sched` showed each compile job preempting the
+ * main thread for 1–3 ms during cells measured after 3 s; after 15 s the longest was 57 µs
+ * (bench/README.md, "Warm-up"). The per-cell WARMUP alone measured that start-up as tail latency.
+ */
+const SETTLE = Math.max(0, Number(env.SETTLE ?? 15));
 const CONNS = Math.max(1, Number(env.CONNS ?? 64));
 /** Measured runs per cell and target, interleaved; the median is reported. */
 const ROUNDS = Math.max(1, Math.min(9, Number(env.ROUNDS ?? 1)));
@@ -490,6 +498,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     settings: {
       DURATION,
       WARMUP,
+      SETTLE,
       CONNS,
       ROUNDS,
       SIZES,
@@ -508,6 +517,15 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
     ...SIZES.map((s) => ['keep-alive', s] as [Mode, string]),
     ...CLOSE_SIZES.map((s) => ['close', s] as [Mode, string]),
   ];
+  if (SETTLE > 0) {
+    const size = SIZES.includes('1k') ? '1k' : SIZES[0];
+    log(`settling: ${SETTLE} s of /${size}.bin hits per target before measuring`);
+    for (const target of TARGETS)
+      await wrk(
+        ['-t1', `-c${CONNS}`, `-d${SETTLE}s`, `http://127.0.0.1:${ports[target]}/${size}.bin`],
+        (SETTLE + 30) * 1000,
+      );
+  }
   log(
     `measuring ${cells.length * TARGETS.length} cells × ${ROUNDS} rounds, ~${Math.ceil((ROUNDS * cells.length * TARGETS.length * (DURATION + WARMUP + 1)) / 60)} min`,
   );
@@ -681,7 +699,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
   const rs = ratios(rows, allRuns);
   const text = [
     `edgefront cache-hit benchmark  ${meta.date}  (${meta.host}; node ${meta.node}; commit ${meta.commit})`,
-    `wrk -t1 -c${CONNS} ${DURATION}s --latency (keep-alive; "close" = -H 'Connection: close'); servers on cpu${SERVER_CPU}, wrk on cpu${CLIENT_CPU}; varnish: ${meta.varnish}`,
+    `wrk -t1 -c${CONNS} ${DURATION}s --latency after ${WARMUP} s unmeasured (and ${SETTLE} s per target before the first cell) (keep-alive; "close" = -H 'Connection: close'); servers on cpu${SERVER_CPU}, wrk on cpu${CLIENT_CPU}; varnish: ${meta.varnish}`,
     '',
     table(rows),
     '',
