@@ -170,8 +170,9 @@ function rawKnownName(head: string, start: number, end: number, name: string): s
 /**
  * Where the raw names and values are collected before being copied into an array of their
  * exact size: an array grown by push starts at 17 slots and grows by half again, most of it
- * never used. Never shortened (that would free its slots): a request's strings stay referenced
- * until a later request overwrites them.
+ * never used. Never shortened (that would free its slots); the slots a request used are
+ * emptied after the copy, so no old head stays referenced (a value sliced from a head keeps the
+ * whole head alive).
  */
 const RAW_SCRATCH: string[] = [];
 
@@ -273,6 +274,7 @@ export function parseHead(head: string): ParsedHead {
   const keepAlive = connection === '' ? version === '1.1' : isKeepAlive(version, connection.toLowerCase());
   const expect = headers.expect as string | undefined;
   const rawHeaders = raw.slice(0, rawCount);
+  raw.fill('', 0, rawCount);
   return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
 }
 

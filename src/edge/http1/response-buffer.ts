@@ -32,7 +32,8 @@ let freeRegion: Buffer | null = null;
 
 /** A region of `length` bytes to fill and write; `giveBack` it once nothing refers to it. */
 export function takeResponseBuffer(length: number): Buffer {
-  if (length > MAX_REGION_BYTES) return Buffer.allocUnsafe(length);
+  // Written so that a length that is not a number goes here too, and throws without moving `used`.
+  if (!(length <= MAX_REGION_BYTES)) return Buffer.allocUnsafe(length);
   if (used + length > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     used = 0;

@@ -94,6 +94,7 @@ export function appendHeader(head: string, name: string, value: string | string[
  * nothing half written.
  */
 export function headerBytes(name: string, value: string | string[]): number {
+  value = asText(value);
   checked(name, value);
   if (typeof value === 'string') return name.length + value.length + 4;
   let bytes = 0;
@@ -103,6 +104,7 @@ export function headerBytes(name: string, value: string | string[]): number {
 
 /** Writes lines headerBytes has checked into `out` at `at`; returns where they end. */
 export function writeHeader(out: Buffer, at: number, name: string, value: string | string[]): number {
+  value = asText(value);
   if (typeof value !== 'string') {
     for (let i = 0; i < value.length; i++) at = writeLine(out, at, name, value[i]);
     return at;
@@ -121,6 +123,17 @@ export function writeHeader(out: Buffer, at: number, name: string, value: string
     state.line = Buffer.from(out.subarray(at, end));
   }
   return end;
+}
+
+/**
+ * The value as text: a number (or a list holding one) that reached the sender untyped is written
+ * as node:http and the string-built head wrote it, not measured as NaN bytes or dropped.
+ */
+function asText(value: string | string[]): string | string[] {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return String(value);
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return value.map(String);
+  return value;
 }
 
 function writeLine(out: Buffer, at: number, name: string, value: string): number {
