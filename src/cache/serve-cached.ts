@@ -4,7 +4,7 @@
  * answered 206 with Content-Range (416 when unsatisfiable, the full 200 when the Range header
  * is malformed or asks for several ranges), and HEAD sharing GET's entry.
  */
-import { copyHeaders } from '../edge/copy-headers.js';
+import { copyHitHeaders } from '../edge/copy-headers.js';
 import type { EdgeResponse, ViewerRequest } from '../edge/exchange.js';
 import type { CacheEntry } from './types.js';
 
@@ -29,7 +29,7 @@ export function responseFromEntry(entry: CacheEntry, req: ViewerRequest, nowMs: 
     }
     return { status: 304, headers, body: null };
   }
-  const headers = copyHeaders(entry.headers);
+  const headers = copyHitHeaders(entry.headers);
   headers.age = age;
   const range = entry.status === 200 ? header(req, 'range') : undefined;
   if (range !== undefined && ifRangeMatchesEntry(entry, req)) {

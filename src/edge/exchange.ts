@@ -105,6 +105,8 @@ export interface EdgeRuntime {
   readonly tier?: TierClient;
 }
 
+const NO_ORIGINS: readonly OriginModel[] = Object.freeze([]);
+
 export class Exchange {
   readonly requestId = newRequestId();
   readonly startedAtMs: number;
@@ -112,8 +114,11 @@ export class Exchange {
   behavior: BehaviorModel | undefined;
   /** The path asked of the origin before OriginPath: the viewer path, or the DefaultRootObject. */
   originPath: string;
-  /** The origin to fetch from, or an origin group's members in failover order. */
-  originCandidates: OriginModel[] = [];
+  /**
+   * The origin to fetch from, or an origin group's members in failover order. Starts as one
+   * shared empty list (replaced, never pushed to): a cache hit never needs its own.
+   */
+  originCandidates: readonly OriginModel[] = NO_ORIGINS;
   response: EdgeResponse | undefined;
   result: ResultType = 'Miss';
   /** x-edge-detailed-result-type when it differs from `result` (e.g. OriginConnectError). */

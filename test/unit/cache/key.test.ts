@@ -115,6 +115,38 @@ test('the key names the distribution, not the viewer Host: aliases share entries
   assert.notEqual(key(b, req('/a'), 'E1ONE'), key(b, req('/a'), 'E1TWO'));
 });
 
+test('the memoised path component follows the distribution asked for, even one whose id starts another', () => {
+  const b = policy();
+  // Same path, alternating distributions whose ids are prefixes of each other: each key must
+  // still name its own distribution (the memo keeps one distribution per path).
+  const ids = ['E1', 'E12', 'E1', 'E123', 'E12', 'E1'];
+  const keys = ids.map((id) => key(b, req('/same'), id));
+  for (const [i, id] of ids.entries())
+    assert.ok(keys[i].startsWith(`${id}\n`), `${keys[i]} is keyed under ${id}`);
+  assert.equal(keys[0], keys[2]);
+  assert.equal(keys[1], keys[4]);
+  assert.notEqual(keys[0], keys[1]);
+});
+
+test('the path component is the same whether memoised or not, past the memo bound too', () => {
+  const b = policy();
+  const first = key(b, req('/p/0'));
+  for (let i = 0; i < 10_000; i++) key(b, req(`/p/${i}`)); // fills the memo past its bound: it is dropped
+  assert.equal(key(b, req('/p/0')), first);
+  fc.assert(
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !t.includes('?')),
+      fc.constantFrom('E1KEY', 'E2', 'E1KEYX'),
+      (tail, id) => {
+        const path = `/${tail}`;
+        const once = key(b, req(path), id);
+        assert.equal(key(b, req(path), id), once);
+        assert.ok(once.startsWith(`${id}\n${path.length}:${path}`));
+      },
+    ),
+  );
+});
+
 test('Host is keyed when the cache policy lists it', () => {
   const b = policy({ headers: ['Host'] });
   assert.notEqual(key(b, req('/a', { host: 'a.example.com' })), key(b, req('/a', { host: 'b.example.com' })));
