@@ -17,7 +17,16 @@ import { runExchange, type ViewerSink } from '../lifecycle.js';
 import { destroyBody } from '../phases/origin-response.js';
 import { MAX_REQUEST_HEADER_BYTES } from '../server.js';
 import { clientErrorResponse } from './error-responses.js';
-import { CHUNKED, HeadPrefix, NO_BODY, type ParsedHead, ParseFailure, parseHead } from './parse-head.js';
+import {
+  CHUNKED,
+  HeadPrefix,
+  NO_BODY,
+  type ParsedHead,
+  ParseFailure,
+  parseHead,
+  releaseParsedHead,
+  reusableParsedHead,
+} from './parse-head.js';
 import { RequestBody } from './request-body.js';
 import { giveBack, takeResponseBuffer } from './response-buffer.js';
 import {
@@ -67,6 +76,11 @@ class Http1Connection implements ViewerSink {
    * kept past a read (a partial head, pipelined requests, body chunks) is copied.
    */
   private sharedReads = false;
+  /**
+   * Each request's head is parsed into this one object: dispatch() reads it before anything can
+   * parse the next request (a pipelined one is parsed once this response is finished).
+   */
+  private readonly parsed = reusableParsedHead();
   /** The pending head, checked as it arrives (what can never become a request is 400 at once). */
   private readonly headPrefix = new HeadPrefix();
   private readonly timer: ConnectionTimer;
@@ -209,7 +223,7 @@ class Http1Connection implements ViewerSink {
         this.buf = next === buf.length ? null : buf.subarray(next);
         let head: ParsedHead;
         try {
-          head = parseHead(buf.toString('latin1', start, end));
+          head = parseHead(buf.toString('latin1', start, end), this.parsed);
         } catch (err) {
           this.reject(err as ParseFailure);
           return;
@@ -281,6 +295,7 @@ class Http1Connection implements ViewerSink {
       clientPort: this.clientPort,
       tls: undefined,
     };
+    releaseParsedHead(head); // the request has what it needs; an idle connection keeps no old head
     this.responding = true;
     this.sent = false;
     const exchange = new Exchange(this.runtime(), request);

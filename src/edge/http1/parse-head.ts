@@ -26,6 +26,27 @@ export interface ParsedHead {
 export const NO_BODY = -1;
 export const CHUNKED = -2;
 
+/** What a reused ParsedHead holds between requests. */
+const EMPTY_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({});
+const EMPTY_RAW: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * A ParsedHead to parse into again and again: a connection keeps one and reads it before it
+ * parses its next request, so a request costs no result object (88 bytes a hit).
+ */
+export function reusableParsedHead(): ParsedHead {
+  return {
+    method: '',
+    target: '',
+    version: '1.1',
+    headers: EMPTY_HEADERS,
+    rawHeaders: EMPTY_RAW,
+    keepAlive: false,
+    bodyLength: NO_BODY,
+    expect: undefined,
+  };
+}
+
 /** A request the parser refuses: answered with `status` and the connection closed. */
 export class ParseFailure extends Error {
   constructor(
@@ -176,8 +197,19 @@ function rawKnownName(head: string, start: number, end: number, name: string): s
  */
 const RAW_SCRATCH: string[] = [];
 
-/** Parses `head` (latin1, without the blank line that ends it; leading empty lines removed). */
-export function parseHead(head: string): ParsedHead {
+/** Drops what a reused ParsedHead refers to of the last request (strings sliced from its head). */
+export function releaseParsedHead(head: ParsedHead): void {
+  head.target = '';
+  head.headers = EMPTY_HEADERS;
+  head.rawHeaders = EMPTY_RAW;
+  head.expect = undefined;
+}
+
+/**
+ * Parses `head` (latin1, without the blank line that ends it; leading empty lines removed) into
+ * `into` (every field is set), or into a new object. The headers and rawHeaders are new each time.
+ */
+export function parseHead(head: string, into?: ParsedHead): ParsedHead {
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = head.length;
   // The request line is read in place, without slicing it (nor the version) out of the head.
@@ -275,7 +307,17 @@ export function parseHead(head: string): ParsedHead {
   const expect = headers.expect as string | undefined;
   const rawHeaders = raw.slice(0, rawCount);
   raw.fill('', 0, rawCount);
-  return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
+  if (into === undefined)
+    return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
+  into.method = method;
+  into.target = target;
+  into.version = version;
+  into.headers = headers;
+  into.rawHeaders = rawHeaders;
+  into.keepAlive = keepAlive;
+  into.bodyLength = bodyLength;
+  into.expect = expect;
+  return into;
 }
 
 /**

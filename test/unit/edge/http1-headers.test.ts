@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { NO_BODY, ParseFailure, parseHead } from '../../../src/edge/http1/parse-head.js';
+import {
+  CHUNKED,
+  NO_BODY,
+  ParseFailure,
+  parseHead,
+  releaseParsedHead,
+  reusableParsedHead,
+} from '../../../src/edge/http1/parse-head.js';
 import { giveBack, takeResponseBuffer } from '../../../src/edge/http1/response-buffer.js';
 import {
   appendHeader,
@@ -154,6 +161,35 @@ test('request heads: each request gets its own rawHeaders of exactly its lines',
   assert.deepEqual(first.rawHeaders, ['Host', 'a', 'X-One', '1', 'X-Two', '2']);
   assert.deepEqual(second.rawHeaders, ['Host', 'b']);
   assert.notEqual(first.rawHeaders, second.rawHeaders);
+});
+
+test("request heads parsed into one reused object: every field is the new request's (property)", () => {
+  // A connection parses each request into the same object: nothing of the previous request may
+  // survive (a body length, an Expect, keep-alive), and release() drops its strings.
+  const heads = [
+    headWith('Host: a'),
+    headWith('Host: b', 'Content-Length: 12', 'Expect: 100-continue'),
+    ['POST /up HTTP/1.1', 'Host: c', 'Transfer-Encoding: chunked'].join('\r\n'),
+    ['GET /old HTTP/1.0', 'Connection: keep-alive'].join('\r\n'),
+    headWith('Host: d', 'Connection: close', 'X-Many: 1', 'X-Many: 2'),
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...heads), { minLength: 1, maxLength: 8 }), (sequence) => {
+      const reused = reusableParsedHead();
+      for (const head of sequence) {
+        const into = parseHead(head, reused);
+        assert.equal(into, reused);
+        assert.deepEqual({ ...into }, { ...parseHead(head) });
+        releaseParsedHead(reused);
+        assert.equal(reused.target, '');
+        assert.deepEqual(reused.rawHeaders, []);
+        assert.equal(reused.expect, undefined);
+      }
+    }),
+  );
+  const reused = reusableParsedHead();
+  assert.equal(parseHead(heads[2], reused).bodyLength, CHUNKED);
+  assert.equal(parseHead(heads[0], reused).bodyLength, NO_BODY);
 });
 
 /** The head of a GET with these header lines. */
