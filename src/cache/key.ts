@@ -97,7 +97,8 @@ export function isCachingDisabled(behavior: BehaviorModel): boolean {
 
 export function cacheKey(behavior: BehaviorModel, distributionId: string, req: ViewerRequest): string {
   const plan = planFor(behavior);
-  let key = pathKey(distributionId, req.path);
+  const path = req.path;
+  let key = distributionId + '\n' + path.length + ':' + path;
   // GET and HEAD share a key; OPTIONS responses are cached apart (§1.1).
   if (req.method === 'OPTIONS') key += '\nm:OPTIONS';
   if (plan.gzip || plan.br) {
@@ -126,31 +127,6 @@ export function cacheKey(behavior: BehaviorModel, distributionId: string, req: V
     const query = plan.queryMode === 'all' ? req.query : selectedQuery(req.query, plan);
     key += '\nq:' + query.length + ':' + query;
   }
-  return key;
-}
-
-// --- Path ------------------------------------------------------------------------------------
-
-/**
- * The key's first component (distribution and path), memoised per path: a hot object is asked
- * for again and again, and a key built per request cost ~100 bytes of strings, hashed anew by
- * the store's lookup (bench/README.md, "Hit path allocations, session 6"). One entry per path
- * (the last distribution that asked); the table is dropped when it grows past a bound.
- */
-const PATH_KEY_MEMO_LIMIT = 8192;
-const pathKeyMemo = new Map<string, string>();
-
-function pathKey(distributionId: string, path: string): string {
-  const memoised = pathKeyMemo.get(path);
-  if (
-    memoised !== undefined &&
-    memoised.charCodeAt(distributionId.length) === 10 /* \n */ &&
-    memoised.startsWith(distributionId)
-  )
-    return memoised;
-  const key = distributionId + '\n' + path.length + ':' + path;
-  if (pathKeyMemo.size >= PATH_KEY_MEMO_LIMIT) pathKeyMemo.clear();
-  pathKeyMemo.set(path, key);
   return key;
 }
 
