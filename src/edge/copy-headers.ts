@@ -18,10 +18,10 @@ export function copyHeaders<V>(from: Readonly<Record<string, V>>): Record<string
  * Why a class: `{}` holds 4 properties in the object and puts the rest in a separate backing
  * store that is reallocated as it grows (3, 6, 9 slots), so a record of ~12 headers allocated
  * ~250 bytes. Objects made by a constructor start with room for more properties in the object
- * itself (V8's slack tracking sizes them from the first few made): ~145 bytes and ~50 ns less
- * per hit, measured in isolation (bench/README.md, "Hit path allocations, session 6"). A
- * constructor call, unlike a spread or a literal with properties, has no allocation site for
- * V8 to pretenure (src/edge/copy-headers.ts above).
+ * itself (V8's slack tracking sizes them from the first few made): 144 bytes instead of 248 and
+ * ~50 ns less per record, measured in isolation (bench/README.md, "Where the tail comes from, and
+ * allocation again"). A constructor call, unlike a spread or a literal with properties, has no
+ * allocation site for V8 to pretenure (see copyHeaders above).
  *
  * Prototype-wise it is an ordinary object (HitHeaders.prototype has nothing enumerable).
  */
