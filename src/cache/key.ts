@@ -24,6 +24,7 @@ import { wildcardRegExp } from '../edge/forwarding-plan.js';
 import { decodeName, normalizedAcceptEncoding } from '../edge/origin-headers.js';
 import type { CookieBehavior, QueryStringBehavior } from '../model/cloudfront.js';
 import type { BehaviorModel } from '../model/types.js';
+import { ownString } from '../own-string.js';
 
 interface KeyPlan {
   readonly gzip: boolean;
@@ -146,7 +147,7 @@ function acceptEncodingKey(raw: string | string[], gzip: boolean, br: boolean): 
   if (encoding === undefined) {
     encoding = normalizedAcceptEncoding(value, gzip, br) ?? '';
     if (memo.size >= ENCODING_MEMO_LIMIT) memo.clear();
-    memo.set(value, encoding);
+    memo.set(ownString(value), encoding); // the value is a slice of the request head
   }
   return encoding;
 }

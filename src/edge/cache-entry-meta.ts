@@ -5,20 +5,10 @@
 import { parseCacheControl } from '../cache/cache-control.js';
 import { edgeFreshness, type Freshness } from '../cache/ttl.js';
 import type { CacheEntryMeta } from '../cache/types.js';
+import { ownString } from '../own-string.js';
 import type { Exchange } from './exchange.js';
 import { HOP_BY_HOP, namedByConnection } from './origin-headers.js';
 import { carriedFreshness, tierAgeMs } from './tier/state.js';
-
-/**
- * A copy of `s` that shares no storage with the string it came from. The viewer engine's path
- * is a V8 slice of the whole request head, and a key built from it refers to that slice, so an
- * entry kept as long as the cache keeps it would keep its request's head too (up to 20 KB of
- * Cookie and other headers per entry, outside the byte budget: 2,000 such keys held ~38 MB).
- * UTF-16 round-trips every string exactly, lone surrogates included.
- */
-export function ownString(s: string): string {
-  return Buffer.from(s, 'utf16le').toString('utf16le');
-}
 
 export function freshnessOf(
   ex: Exchange,

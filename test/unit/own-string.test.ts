@@ -1,13 +1,13 @@
 /**
- * What a cache entry keeps of its request (src/edge/cache-entry-meta.ts): its key and path, as
- * strings of their own, never a slice of the request's whole head.
+ * Strings kept past their request (src/own-string.ts): a cache entry's key and path, a memo's
+ * keys. Equal to the original, never holding the request's whole head.
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { ownString } from '../../../src/edge/cache-entry-meta.js';
+import { ownString } from '../../src/own-string.js';
 
 /** Any UTF-16 code unit, lone surrogates included. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
