@@ -6,7 +6,10 @@
  * hit path").
  */
 export function copyHeaders<V>(from: Readonly<Record<string, V>>): Record<string, V> {
-  const to: Record<string, V> = {};
+  return copyInto({}, from);
+}
+
+function copyInto<V>(to: Record<string, V>, from: Readonly<Record<string, V>>): Record<string, V> {
   for (const name in from) to[name] = from[name];
   return to;
 }
@@ -28,7 +31,5 @@ export function copyHeaders<V>(from: Readonly<Record<string, V>>): Record<string
 class HitHeaders {}
 
 export function copyHitHeaders<V>(from: Readonly<Record<string, V>>): Record<string, V> {
-  const to = new HitHeaders() as Record<string, V>;
-  for (const name in from) to[name] = from[name];
-  return to;
+  return copyInto(new HitHeaders() as Record<string, V>, from);
 }
