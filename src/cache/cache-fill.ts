@@ -32,6 +32,7 @@
  *   the leader's viewer does the same.
  */
 import { Readable } from 'node:stream';
+import { concatBody } from '../zero-copy.js';
 import type { BodyFileReader, DiskEntryWriter } from './disk-store.js';
 import type { EdgeCache, StoreTier } from './edge-cache.js';
 import type { CacheEntry, CacheEntryMeta } from './types.js';
@@ -304,7 +305,7 @@ export class CacheFill {
     }
     const meta: CacheEntryMeta = { ...this.meta, size: this.#received };
     if (this.#storage === 'memory') {
-      const body = Buffer.concat(this.#chunks!, this.#received);
+      const body = concatBody(this.#chunks!, this.#received);
       this.#wake();
       this.#cache.store(meta, body).then(
         () => this.#settle(),

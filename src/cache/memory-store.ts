@@ -9,6 +9,8 @@
  * new entry (and record) and splice it into the old one's place, so a response being sent from
  * an old entry is never changed under it.
  */
+
+import { isFileBacked, largeBodyBuffer, ZERO_COPY_MIN_BYTES } from '../zero-copy.js';
 import { hashKey, QUEUE_NONE, WTinyLfu } from './admission.js';
 import { derivesFromKey, MemoryEntry } from './memory-entry.js';
 import { recordBytesFor, recordCharge, SlabArena, slabBytesFor } from './slab-arena.js';
@@ -32,6 +34,8 @@ const HEADER_OVERHEAD_BYTES = 48;
 const EXTRA_OVERHEAD_BYTES = 96;
 /** A large body's Buffer, ArrayBuffer and backing-store record. */
 const BUFFER_OVERHEAD_BYTES = 256;
+/** The page size file-backed bodies are rounded up to (x86-64 and most arm64 kernels). */
+const PAGE_BYTES = 4096;
 
 /** Bytes an entry counts against the budget. */
 export function memoryCharge(meta: CacheEntryMeta, bodyBytes: number): number {
@@ -50,6 +54,8 @@ function chargeOf(meta: CacheEntryMeta, bodyBytes: number, derived: boolean): nu
   for (const tag of meta.tags) bytes += tag.length + HEADER_OVERHEAD_BYTES;
   const inline = bodyBytes <= SLAB_BODY_MAX_BYTES;
   if (!inline) bytes += bodyBytes + BUFFER_OVERHEAD_BYTES;
+  // A file-backed body (zero-copy.ts) takes whole pages; its last one is charged in full.
+  if (bodyBytes >= ZERO_COPY_MIN_BYTES) bytes += PAGE_BYTES - 1 - ((bodyBytes - 1) % PAGE_BYTES);
   if (!inline || meta.tags.length > 0 || !derived) bytes += EXTRA_OVERHEAD_BYTES;
   if (!derived) bytes += meta.distributionId.length + meta.path.length;
   return bytes + recordCharge(recordBytesFor(inline ? bodyBytes : 0));
@@ -187,11 +193,15 @@ export class MemoryStore implements CacheStore {
 /**
  * A Buffer that owns its whole ArrayBuffer. A Buffer is often a slice of Node's shared
  * 8 KiB pool or of a socket read; keeping the slice would keep the whole parent alive and
- * break the budget, so such bodies are copied once.
+ * break the budget, so such bodies are copied once. Large bodies are kept file-backed
+ * (src/zero-copy.ts) when they can be.
  */
 function ownedCopy(body: Buffer): Buffer {
-  if (body.byteOffset === 0 && body.buffer.byteLength === body.byteLength) return body;
-  const copy = Buffer.allocUnsafeSlow(body.byteLength);
+  const owned = body.byteOffset === 0 && body.buffer.byteLength === body.byteLength;
+  // A large body is also copied into a file-backed one, which is sent without a copy.
+  if (owned && (body.byteLength < ZERO_COPY_MIN_BYTES || isFileBacked(body))) return body;
+  const copy = largeBodyBuffer(body.byteLength);
+  if (owned && !isFileBacked(copy)) return body; // no file-backed memory to be had
   body.copy(copy);
   return copy;
 }
