@@ -93,6 +93,22 @@ export function sendZeroCopy(socket: Socket, head: Buffer, body: Buffer): number
   return addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength);
 }
 
+/**
+ * Writes `head` and then `body` to the socket: a file-backed body's pages without a copy for as
+ * much as the kernel takes at once (`sendZeroCopy`), everything else through node's queue.
+ */
+export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): void {
+  const sent = body.length >= ZERO_COPY_MIN_BYTES ? sendZeroCopy(socket, head, body) : 0;
+  if (sent < head.length) {
+    socket.cork();
+    socket.write(sent === 0 ? head : head.subarray(sent));
+    socket.write(body);
+    socket.uncork();
+  } else if (sent < head.length + body.length) {
+    socket.write(body.subarray(sent - head.length));
+  }
+}
+
 /** `chunks` joined into one Buffer of `total` bytes, file-backed when it is large (Buffer.concat's contract). */
 export function concatBody(chunks: readonly Buffer[], total: number): Buffer {
   if (addon === null || total < ZERO_COPY_MIN_BYTES) return Buffer.concat(chunks, total);

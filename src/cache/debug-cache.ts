@@ -6,6 +6,7 @@
  * every tier holding it (memory entries are written through to disk). Entries still being
  * filled from the origin are not listed until stored.
  */
+import { zeroCopyStatus } from '../zero-copy.js';
 import type { EdgeCache } from './edge-cache.js';
 
 export interface DebugCacheAnswer {
@@ -46,7 +47,8 @@ export function debugCache(
   return {
     status: 200,
     body: {
-      memory: { entries: cache.memory.entryCount, bytes: cache.memory.bytesUsed },
+      // zeroCopy: whether large bodies are sent with sendfile (src/zero-copy.ts), and why not.
+      memory: { entries: cache.memory.entryCount, bytes: cache.memory.bytesUsed, zeroCopy: zeroCopyStatus() },
       ...(disk && { disk: { entries: disk.entryCount, bytes: disk.bytesUsed } }),
       entries,
     },

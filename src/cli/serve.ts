@@ -10,6 +10,7 @@ import { createEdge } from '../edge/create-edge.js';
 import { HTTP_ENGINES, type HttpEngine } from '../edge/server.js';
 import { tierSettings } from '../edge/tier/settings.js';
 import { UsageError } from '../errors.js';
+import { zeroCopyStatus } from '../zero-copy.js';
 import { type FlagTable, helpText, parseFlags } from './flags.js';
 import { watchedSources, watchForChanges } from './watch.js';
 
@@ -183,6 +184,11 @@ export async function runServe(argv: string[]): Promise<number> {
     redis: values.redis as string | undefined,
   });
   for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
+  const zeroCopy = zeroCopyStatus();
+  if (!zeroCopy.enabled && process.env.EDGEFRONT_ZERO_COPY !== 'off')
+    process.stderr.write(
+      `note: large cached bodies are sent by copy: zero-copy sends are off (${zeroCopy.reason})\n`,
+    );
   const listening = await edge.listen();
 
   const out: string[] = [];
@@ -224,6 +230,11 @@ export async function runServe(argv: string[]): Promise<number> {
           try {
             await edge.reload();
             for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
+            const zeroCopy = zeroCopyStatus();
+            if (!zeroCopy.enabled && process.env.EDGEFRONT_ZERO_COPY !== 'off')
+              process.stderr.write(
+                `note: large cached bodies are sent by copy: zero-copy sends are off (${zeroCopy.reason})\n`,
+              );
             process.stdout.write(`edgefront: reloaded ${configFiles.join(', ')}\n`);
           } catch (err) {
             // A bad edit keeps the previous config serving; say why, as validate would.

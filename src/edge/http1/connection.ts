@@ -11,7 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { sendZeroCopy, ZERO_COPY_MIN_BYTES } from '../../zero-copy.js';
+import { writeHeadAndBody } from '../../zero-copy.js';
 import type { EdgeResponse, EdgeRuntime, ViewerRequest } from '../exchange.js';
 import { Exchange } from '../exchange.js';
 import { runExchange, type ViewerSink } from '../lifecycle.js';
@@ -400,17 +400,8 @@ class Http1Connection implements ViewerSink {
       return undefined;
     }
     if (Buffer.isBuffer(body)) {
-      // A large cached body's pages go to the socket without a copy when it is file-backed
-      // (src/zero-copy.ts); whatever the kernel did not take at once is written as usual.
-      const sent = body.length >= ZERO_COPY_MIN_BYTES ? sendZeroCopy(socket, out, body) : 0;
-      if (sent < out.length) {
-        socket.cork();
-        socket.write(sent === 0 ? out : out.subarray(sent));
-        socket.write(body);
-        socket.uncork();
-      } else if (sent < out.length + body.length) {
-        socket.write(body.subarray(sent - out.length));
-      }
+      // A large cached body's pages go to the socket without a copy when it is file-backed.
+      writeHeadAndBody(socket, out, body);
       this.reuse(out);
       this.finishResponse();
       return undefined;

@@ -1,0 +1,195 @@
+/**
+ * Zero-copy sends (src/zero-copy.ts, native/zero_copy.c): file-backed bodies are ordinary
+ * Buffers to their readers, go to a real loopback socket byte for byte whether the kernel takes
+ * them at once or not, and give their memory back when collected.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import test from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import {
+  concatBody,
+  isFileBacked,
+  largeBodyBuffer,
+  sendZeroCopy,
+  writeHeadAndBody,
+  ZERO_COPY_MIN_BYTES,
+  zeroCopyStatus,
+} from '../../src/zero-copy.js';
+
+const ON_LINUX = process.platform === 'linux' && process.env.EDGEFRONT_ZERO_COPY !== 'off';
+
+function pattern(size: number, seed: number): Buffer {
+  const body = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) body[i] = (i * 31 + seed + (i >> 10)) & 0xff;
+  return body;
+}
+
+function filled(size: number, seed: number): Buffer {
+  const body = largeBodyBuffer(size);
+  pattern(size, seed).copy(body);
+  return body;
+}
+
+/** A connected loopback pair: `server` is the accepted side, `client` the connecting one. */
+async function socketPair(t: test.TestContext): Promise<{ server: Socket; client: Socket }> {
+  const listener: Server = createServer();
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const port = (listener.address() as { port: number }).port;
+  const accepted = once(listener, 'connection');
+  const client = connect(port, '127.0.0.1');
+  const [server] = (await accepted) as [Socket];
+  await once(client, 'connect');
+  t.after(() => {
+    server.destroy();
+    client.destroy();
+    listener.close();
+  });
+  return { server, client };
+}
+
+/** Reads `bytes` bytes from `socket` (more if more arrive; bounded by the test timeout). */
+function readExactly(socket: Socket, bytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got < bytes) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      resolve(Buffer.concat(chunks, got));
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+  });
+}
+
+test('the addon is built and loaded on Linux (npm ci builds it)', () => {
+  const status = zeroCopyStatus();
+  if (!ON_LINUX) {
+    assert.equal(status.enabled, false);
+    return;
+  }
+  assert.equal(status.enabled, true, `zero-copy sends are off: ${status.reason}`);
+});
+
+test('large bodies are file-backed, and so are their views; small ones are ordinary Buffers', {
+  skip: !ON_LINUX,
+}, () => {
+  const large = filled(ZERO_COPY_MIN_BYTES, 7);
+  assert.equal(isFileBacked(large), true);
+  assert.equal(isFileBacked(large.subarray(100, 200)), true);
+  assert.equal(isFileBacked(Buffer.from(large.buffer, 4096, 10)), true);
+  assert.deepEqual(large, pattern(ZERO_COPY_MIN_BYTES, 7), 'reads back what was written');
+  assert.equal(large.byteOffset, 0);
+  assert.equal(large.buffer.byteLength, ZERO_COPY_MIN_BYTES, 'owns exactly its bytes');
+  const small = largeBodyBuffer(ZERO_COPY_MIN_BYTES - 1);
+  assert.equal(isFileBacked(small), false);
+  assert.equal(small.length, ZERO_COPY_MIN_BYTES - 1);
+  assert.equal(isFileBacked(Buffer.alloc(ZERO_COPY_MIN_BYTES)), false);
+});
+
+test('concatBody equals Buffer.concat for any chunks and total', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 40_000 }), { maxLength: 6 }),
+      fc.integer({ min: -1000, max: 1000 }),
+      (sizes, delta) => {
+        const chunks = sizes.map((size, i) => pattern(size, i));
+        const sum = sizes.reduce((a, b) => a + b, 0);
+        const total = Math.max(0, sum + delta);
+        const joined = concatBody(chunks, total);
+        assert.deepEqual(joined, Buffer.concat(chunks, total));
+        if (ON_LINUX) assert.equal(isFileBacked(joined), total >= ZERO_COPY_MIN_BYTES);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('sendZeroCopy sends a head and any view of a file-backed body byte for byte', {
+  skip: !ON_LINUX,
+}, async (t) => {
+  const body = filled(3 * 1024 * 1024 + 5, 3);
+  const { server, client } = await socketPair(t);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: body.length }),
+      fc.integer({ min: 0, max: body.length }),
+      fc.integer({ min: 1, max: 600 }),
+      async (a, b, headBytes) => {
+        const view = body.subarray(Math.min(a, b), Math.max(a, b));
+        const head = pattern(headBytes, headBytes);
+        const reading = readExactly(client, head.length + view.length);
+        writeHeadAndBody(server, head, view);
+        const got = await reading;
+        assert.equal(got.length, head.length + view.length, 'nothing more, nothing less');
+        assert.deepEqual(got.subarray(0, head.length), head);
+        assert.ok(got.subarray(head.length).equals(view), 'the body bytes');
+      },
+    ),
+    { numRuns: 25 },
+  );
+});
+
+test('when the viewer is not reading, the kernel takes part at once and node writes the rest in order', {
+  skip: !ON_LINUX,
+}, async (t) => {
+  const body = filled(24 * 1024 * 1024, 11);
+  const { server, client } = await socketPair(t);
+  client.pause();
+  const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 25165824\r\n\r\n', 'latin1');
+  writeHeadAndBody(server, head, body);
+  // Nothing has been read and the socket buffers hold far less than 24 MiB: the kernel took the
+  // head and part of the body at once, and node queued the rest.
+  const queued = server.writableLength;
+  assert.ok(queued > 0 && queued < body.length, `${queued} bytes queued in node`);
+  assert.equal(sendZeroCopy(server, head, body), 0, 'never overtakes bytes queued in node');
+  client.resume();
+  const got = await readExactly(client, head.length + body.length);
+  assert.equal(got.length, head.length + body.length);
+  assert.ok(got.subarray(0, head.length).equals(head));
+  assert.ok(got.subarray(head.length).equals(body));
+});
+
+test('sendZeroCopy leaves ordinary Buffers and corked sockets to node', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const { server } = await socketPair(t);
+  const head = Buffer.from('head');
+  assert.equal(sendZeroCopy(server, head, Buffer.alloc(ZERO_COPY_MIN_BYTES)), 0);
+  server.cork();
+  assert.equal(sendZeroCopy(server, head, filled(ZERO_COPY_MIN_BYTES, 1)), 0);
+  server.uncork();
+});
+
+test('collected file-backed bodies give back their descriptor and mapping', { skip: !ON_LINUX }, async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await settle();
+  const before = zeroCopyStatus().fileBackedBodies;
+  const fdsBefore = readdirSync('/proc/self/fd').length;
+  let bodies: Buffer[] | null = [];
+  for (let i = 0; i < 40; i++) bodies.push(filled(ZERO_COPY_MIN_BYTES * 2, i));
+  assert.equal(zeroCopyStatus().fileBackedBodies, before + 40);
+  assert.ok(readdirSync('/proc/self/fd').length >= fdsBefore + 40, 'each holds a descriptor');
+  assert.equal(bodies.length, 40);
+  bodies = null;
+  await settle();
+  assert.ok(zeroCopyStatus().fileBackedBodies <= before, `${zeroCopyStatus().fileBackedBodies} still alive`);
+  assert.ok(readdirSync('/proc/self/fd').length < fdsBefore + 5, 'their descriptors are closed');
+});
