@@ -116,6 +116,7 @@ test('concatBody equals Buffer.concat for any chunks and total', () => {
 
 test('sendZeroCopy sends a head and any view of a file-backed body byte for byte', {
   skip: !ON_LINUX,
+  timeout: 30_000,
 }, async (t) => {
   const body = filled(3 * 1024 * 1024 + 5, 3);
   const { server, client } = await socketPair(t);
@@ -141,6 +142,7 @@ test('sendZeroCopy sends a head and any view of a file-backed body byte for byte
 
 test('when the viewer is not reading, the kernel takes part at once and node writes the rest in order', {
   skip: !ON_LINUX,
+  timeout: 30_000,
 }, async (t) => {
   const body = filled(24 * 1024 * 1024, 11);
   const { server, client } = await socketPair(t);
