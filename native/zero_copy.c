@@ -1,14 +1,14 @@
 /*
- * Zero-copy sends for large cached bodies (Linux only; src/edge/zero-copy.ts is the JS side).
+ * Zero-copy sends for large cached bodies (Linux only; src/zero-copy.ts is the JS side).
  *
  * A body kept in a memfd's pages and mapped into a Buffer is an ordinary Buffer to every
  * reader, and the socket can be handed its pages with sendfile(2) instead of having the kernel
  * copy them into socket buffers as write(2) does. On loopback that halved the sender's CPU per
  * byte and made the receiver's copy cheaper too (bench/README.md, "Zero-copy sends").
  *
- * Cached bodies are never written after they are filled, so pages in flight never change; and
- * an skb holds its own page references, so closing and unmapping a body while the kernel still
- * sends from it is safe.
+ * Cached bodies are never written after they are filled (`seal` makes their mapping read-only,
+ * so a stray write crashes instead of changing pages in flight); and an skb holds its own page
+ * references, so closing and unmapping a body while the kernel still sends from it is safe.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -19,12 +19,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 /* Live file-backed bodies: each holds one fd and one mapping, so their number is capped. */
 static atomic_long live_bodies;
+
+/* Largest body: Node's Buffer limit on 64-bit (buffer.constants.MAX_LENGTH in Node 20). */
+#define MAX_BODY_BYTES 0xffffffffLL
+
+/* At most a quarter of the process's descriptors go to bodies: sockets and files need the rest. */
+static long descriptor_share(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 1L << 20;
+  return (long)(limit.rlim_cur / 4);
+}
 
 typedef struct {
   int fd;
@@ -57,6 +68,9 @@ static napi_value file_backed_buffer(napi_env env, napi_callback_info info) {
   }
   napi_value undefined;
   napi_get_undefined(env, &undefined);
+  if (size > MAX_BODY_BYTES) return undefined;
+  long share = descriptor_share();
+  if (share < max_live) max_live = share;
   if (atomic_fetch_add(&live_bodies, 1) >= max_live) {
     atomic_fetch_sub(&live_bodies, 1);
     return undefined;
@@ -79,7 +93,11 @@ static napi_value file_backed_buffer(napi_env env, napi_callback_info info) {
   file->mapped = mapped;
   napi_value buffer, fd_value, pair;
   if (napi_create_external_buffer(env, (size_t)size, data, release_body, file, &buffer) != napi_ok) {
-    release_body(env, data, file);
+    /* Node may already have run the finalizer: leaking here is safe, releasing twice is not. */
+    bool pending = false;
+    napi_value ignored;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(env, &ignored);
     return undefined;
   }
   napi_create_int32(env, fd, &fd_value);
@@ -143,6 +161,39 @@ static napi_value send_head_and_file(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * seal(buffer): makes a filled file-backed body's mapping read-only, so a write to it faults
+ * instead of changing pages the socket may still be sending. Returns false if it was not one.
+ */
+static napi_value seal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *data = NULL;
+  size_t length = 0;
+  bool is_buffer = false;
+  bool sealed = false;
+  if (argc == 1 && napi_is_buffer(env, argv[0], &is_buffer) == napi_ok && is_buffer &&
+      napi_get_buffer_info(env, argv[0], &data, &length) == napi_ok && length > 0) {
+    long page = sysconf(_SC_PAGESIZE);
+    /* Only whole mappings made above start on a page boundary; views are refused by the caller. */
+    if (((uintptr_t)data % (uintptr_t)page) == 0) {
+      size_t mapped = (length + page - 1) / page * page;
+      sealed = mprotect(data, mapped, PROT_READ) == 0;
+    }
+  }
+  napi_value result;
+  napi_get_boolean(env, sealed, &result);
+  return result;
+}
+
+static napi_value page_size(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_create_int64(env, sysconf(_SC_PAGESIZE), &result);
+  return result;
+}
+
 static napi_value live_count(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
@@ -155,6 +206,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fileBackedBuffer", NULL, file_backed_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"sendHeadAndFile", NULL, send_head_and_file, NULL, NULL, NULL, napi_default, NULL},
       {"liveFileBackedBuffers", NULL, live_count, NULL, NULL, NULL, napi_default, NULL},
+      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
+      {"pageSize", NULL, page_size, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

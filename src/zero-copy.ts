@@ -12,18 +12,22 @@
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 interface ZeroCopyAddon {
   fileBackedBuffer(size: number, maxLive: number): [Buffer, number] | undefined;
   sendHeadAndFile(socketFd: number, head: Buffer, fileFd: number, offset: number, length: number): number;
   liveFileBackedBuffers(): number;
+  seal(body: Buffer): boolean;
+  pageSize(): number;
 }
 
 /** Bodies from this size on are file-backed and sent with sendfile; smaller ones are copied. */
 export const ZERO_COPY_MIN_BYTES = 64 * 1024;
 /**
  * File-backed bodies alive at once; each holds a descriptor and a mapping (the kernel's
- * default limit is 65,530 mappings per process), so past this they are ordinary Buffers.
+ * default limit is 65,530 mappings per process), so past this they are ordinary Buffers. The
+ * addon also keeps them to a quarter of the process's descriptor limit.
  */
 const MAX_FILE_BACKED = 8192;
 
@@ -35,7 +39,7 @@ function loadAddon(): { addon: ZeroCopyAddon | null; reason: string } {
   if (process.env.EDGEFRONT_ZERO_COPY === 'off') return { addon: null, reason: 'EDGEFRONT_ZERO_COPY=off' };
   if (process.platform !== 'linux') return { addon: null, reason: `not available on ${process.platform}` };
   try {
-    const loaded = createRequire(import.meta.url)(ADDON_PATH.pathname) as ZeroCopyAddon;
+    const loaded = createRequire(import.meta.url)(fileURLToPath(ADDON_PATH)) as ZeroCopyAddon;
     return { addon: loaded, reason: 'sendfile from memfd-backed bodies' };
   } catch (err) {
     return { addon: null, reason: `addon not built (${(err as Error).message.split('\n')[0]})` };
@@ -45,9 +49,34 @@ function loadAddon(): { addon: ZeroCopyAddon | null; reason: string } {
 /** The descriptor of each file-backed body's memory; views of it find it through their ArrayBuffer. */
 const fileOf = new WeakMap<ArrayBufferLike, number>();
 
-/** Whether large bodies are sent without copying, and why not when they are not. */
-export function zeroCopyStatus(): { enabled: boolean; reason: string; fileBackedBodies: number } {
-  return { enabled: addon !== null, reason, fileBackedBodies: addon?.liveFileBackedBuffers() ?? 0 };
+/** Body bytes the kernel took straight from file-backed pages, since the process started. */
+let zeroCopyBytes = 0;
+
+/** True when large bodies can be file-backed and sent without a copy. */
+export const zeroCopyEnabled = addon !== null;
+
+/**
+ * The size a file-backed body's memory is rounded up to (its last page is whole); 1 when bodies
+ * are ordinary Buffers.
+ */
+export const fileBackedPageBytes = addon?.pageSize() ?? 1;
+
+/**
+ * Whether large bodies are sent without copying (and why not), how many file-backed bodies are
+ * alive (cached, or dropped and not yet collected), and the body bytes sent from them.
+ */
+export function zeroCopyStatus(): {
+  enabled: boolean;
+  reason: string;
+  fileBackedBodies: number;
+  sentBytes: number;
+} {
+  return {
+    enabled: addon !== null,
+    reason,
+    fileBackedBodies: addon?.liveFileBackedBuffers() ?? 0,
+    sentBytes: zeroCopyBytes,
+  };
 }
 
 /**
@@ -63,6 +92,20 @@ export function largeBodyBuffer(size: number): Buffer {
     }
   }
   return Buffer.allocUnsafeSlow(size);
+}
+
+/**
+ * Makes a filled file-backed body read-only: it is sent from its pages, so a later write would
+ * change bytes in flight; with this it faults instead. Does nothing to other Buffers.
+ */
+export function sealBody(body: Buffer): void {
+  if (
+    addon !== null &&
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    isFileBacked(body)
+  )
+    addon.seal(body);
 }
 
 /** True when `body` is (a view of) a file-backed body. */
@@ -83,6 +126,7 @@ export function sendZeroCopy(socket: Socket, head: Buffer, body: Buffer): number
   // Node's own queue must be empty, or these bytes would overtake it; a TLS socket's fd carries
   // ciphertext, not these bytes.
   if (
+    !socket.writable ||
     socket.writableLength !== 0 ||
     socket.writableCorked !== 0 ||
     (socket as { encrypted?: boolean }).encrypted
@@ -90,7 +134,9 @@ export function sendZeroCopy(socket: Socket, head: Buffer, body: Buffer): number
     return 0;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return 0;
-  return addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength);
+  const sent = addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength);
+  if (sent > head.length) zeroCopyBytes += sent - head.length;
+  return sent;
 }
 
 /**
@@ -119,5 +165,6 @@ export function concatBody(chunks: readonly Buffer[], total: number): Buffer {
     at += chunk.copy(body, at, 0, Math.min(chunk.length, total - at));
   }
   if (at < total) body.fill(0, at);
+  sealBody(body);
   return body;
 }

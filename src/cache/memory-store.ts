@@ -10,7 +10,14 @@
  * an old entry is never changed under it.
  */
 
-import { isFileBacked, largeBodyBuffer, ZERO_COPY_MIN_BYTES } from '../zero-copy.js';
+import {
+  fileBackedPageBytes,
+  isFileBacked,
+  largeBodyBuffer,
+  sealBody,
+  ZERO_COPY_MIN_BYTES,
+  zeroCopyEnabled,
+} from '../zero-copy.js';
 import { hashKey, QUEUE_NONE, WTinyLfu } from './admission.js';
 import { derivesFromKey, MemoryEntry } from './memory-entry.js';
 import { recordBytesFor, recordCharge, SlabArena, slabBytesFor } from './slab-arena.js';
@@ -34,8 +41,8 @@ const HEADER_OVERHEAD_BYTES = 48;
 const EXTRA_OVERHEAD_BYTES = 96;
 /** A large body's Buffer, ArrayBuffer and backing-store record. */
 const BUFFER_OVERHEAD_BYTES = 256;
-/** The page size file-backed bodies are rounded up to (x86-64 and most arm64 kernels). */
-const PAGE_BYTES = 4096;
+/** A file-backed body's memfd: its file, inode, dentry and mapping in the kernel. */
+const FILE_OVERHEAD_BYTES = 2048;
 
 /** Bytes an entry counts against the budget. */
 export function memoryCharge(meta: CacheEntryMeta, bodyBytes: number): number {
@@ -54,8 +61,10 @@ function chargeOf(meta: CacheEntryMeta, bodyBytes: number, derived: boolean): nu
   for (const tag of meta.tags) bytes += tag.length + HEADER_OVERHEAD_BYTES;
   const inline = bodyBytes <= SLAB_BODY_MAX_BYTES;
   if (!inline) bytes += bodyBytes + BUFFER_OVERHEAD_BYTES;
-  // A file-backed body (zero-copy.ts) takes whole pages; its last one is charged in full.
-  if (bodyBytes >= ZERO_COPY_MIN_BYTES) bytes += PAGE_BYTES - 1 - ((bodyBytes - 1) % PAGE_BYTES);
+  // A file-backed body (zero-copy.ts) takes whole pages; its last one is charged in full, and
+  // so is the kernel's file, inode and mapping behind it.
+  if (zeroCopyEnabled && bodyBytes >= ZERO_COPY_MIN_BYTES)
+    bytes += fileBackedPageBytes - 1 - ((bodyBytes - 1) % fileBackedPageBytes) + FILE_OVERHEAD_BYTES;
   if (!inline || meta.tags.length > 0 || !derived) bytes += EXTRA_OVERHEAD_BYTES;
   if (!derived) bytes += meta.distributionId.length + meta.path.length;
   return bytes + recordCharge(recordBytesFor(inline ? bodyBytes : 0));
@@ -199,9 +208,11 @@ export class MemoryStore implements CacheStore {
 function ownedCopy(body: Buffer): Buffer {
   const owned = body.byteOffset === 0 && body.buffer.byteLength === body.byteLength;
   // A large body is also copied into a file-backed one, which is sent without a copy.
-  if (owned && (body.byteLength < ZERO_COPY_MIN_BYTES || isFileBacked(body))) return body;
+  const large = zeroCopyEnabled && body.byteLength >= ZERO_COPY_MIN_BYTES;
+  if (owned && (!large || isFileBacked(body))) return body;
   const copy = largeBodyBuffer(body.byteLength);
   if (owned && !isFileBacked(copy)) return body; // no file-backed memory to be had
   body.copy(copy);
+  sealBody(copy);
   return copy;
 }

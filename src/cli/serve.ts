@@ -230,11 +230,6 @@ export async function runServe(argv: string[]): Promise<number> {
           try {
             await edge.reload();
             for (const note of edge.notes) process.stderr.write(`note: ${note}\n`);
-            const zeroCopy = zeroCopyStatus();
-            if (!zeroCopy.enabled && process.env.EDGEFRONT_ZERO_COPY !== 'off')
-              process.stderr.write(
-                `note: large cached bodies are sent by copy: zero-copy sends are off (${zeroCopy.reason})\n`,
-              );
             process.stdout.write(`edgefront: reloaded ${configFiles.join(', ')}\n`);
           } catch (err) {
             // A bad edit keeps the previous config serving; say why, as validate would.

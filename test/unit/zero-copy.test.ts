@@ -4,15 +4,20 @@
  * them at once or not, and give their memory back when collected.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import test from 'node:test';
+import { TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
+import { memoryCharge } from '../../src/cache/memory-store.js';
 import {
   concatBody,
+  fileBackedPageBytes,
   isFileBacked,
   largeBodyBuffer,
   sendZeroCopy,
@@ -194,4 +199,71 @@ test('collected file-backed bodies give back their descriptor and mapping', { sk
   await settle();
   assert.ok(zeroCopyStatus().fileBackedBodies <= before, `${zeroCopyStatus().fileBackedBodies} still alive`);
   assert.ok(readdirSync('/proc/self/fd').length < fdsBefore + 5, 'their descriptors are closed');
+});
+
+const ZERO_COPY_MODULE = fileURLToPath(new URL('../../src/zero-copy.js', import.meta.url));
+
+/** Runs `code` (an ES module importing zero-copy.js as `zc`) in a child node, in bash with `shellPrefix`. */
+function child(code: string, shellPrefix = '') {
+  const script = `import * as zc from ${JSON.stringify(ZERO_COPY_MODULE)};\n${code}`;
+  return spawnSync(
+    'bash',
+    ['-c', `${shellPrefix} exec "$0" --input-type=module -e "$1"`, process.execPath, script],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+}
+
+test('TLS sockets are left to node: their descriptor carries ciphertext', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const { server } = await socketPair(t);
+  const tls = new TLSSocket(server, { isServer: false });
+  t.after(() => tls.destroy());
+  assert.equal(sendZeroCopy(tls, Buffer.from('head'), filled(ZERO_COPY_MIN_BYTES, 2)), 0);
+});
+
+test('a sealed body is read-only: a stray write faults instead of changing bytes in flight', {
+  skip: !ON_LINUX,
+}, () => {
+  const readable = child(
+    'const b = zc.largeBodyBuffer(70000); b.fill(1); zc.sealBody(b); console.log(b[69999]);',
+  );
+  assert.equal(readable.status, 0, readable.stderr);
+  assert.equal(readable.stdout.trim(), '1');
+  const written = child(
+    'const b = zc.largeBodyBuffer(70000); b.fill(1); zc.sealBody(b); b[5] = 2; console.log("wrote");',
+  );
+  assert.notEqual(written.stdout.trim(), 'wrote', 'the write went through');
+  assert.ok(written.signal === 'SIGSEGV' || written.signal === 'SIGBUS', `ended by ${written.signal}`);
+});
+
+test('file-backed bodies take at most a quarter of the descriptor limit; the rest are ordinary', {
+  skip: !ON_LINUX,
+}, () => {
+  const run = child(
+    'const kept = []; for (let i = 0; i < 200; i++) kept.push(zc.largeBodyBuffer(65536)); console.log(kept.filter(zc.isFileBacked).length, kept.length);',
+    'ulimit -n 256;',
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const [fileBacked, all] = run.stdout.trim().split(' ').map(Number);
+  assert.equal(all, 200);
+  assert.ok(fileBacked > 0 && fileBacked <= 64, `${fileBacked} file-backed under a limit of 256 descriptors`);
+});
+
+test('a file-backed body is charged its last page whole', { skip: !ON_LINUX }, () => {
+  const meta = {
+    key: 'E1TEST\n4:/big',
+    distributionId: 'E1TEST',
+    path: '/big',
+    headers: {},
+    tags: [],
+  } as unknown as Parameters<typeof memoryCharge>[0];
+  const page = fileBackedPageBytes;
+  const atPage = memoryCharge(meta, 16 * page);
+  assert.equal(memoryCharge(meta, 16 * page + 1) - atPage, page, 'one more byte starts a page');
+  assert.equal(memoryCharge(meta, 17 * page) - atPage, page, 'which it fills');
 });

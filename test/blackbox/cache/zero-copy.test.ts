@@ -129,11 +129,16 @@ for (const mode of ['on', 'off'] as const) {
     }
 
     const debug = (await (await fetch(new URL('/debug/cache?distribution=E1TEST', edge.admin))).json()) as {
-      memory: { zeroCopy: { enabled: boolean; reason: string; fileBackedBodies: number } };
+      memory: { zeroCopy: { enabled: boolean; reason: string; fileBackedBodies: number; sentBytes: number } };
     };
     const zeroCopy = debug.memory.zeroCopy;
     if (mode === 'off') {
-      assert.deepEqual(zeroCopy, { enabled: false, reason: 'EDGEFRONT_ZERO_COPY=off', fileBackedBodies: 0 });
+      assert.deepEqual(zeroCopy, {
+        enabled: false,
+        reason: 'EDGEFRONT_ZERO_COPY=off',
+        fileBackedBodies: 0,
+        sentBytes: 0,
+      });
     } else if (process.platform === 'linux') {
       assert.equal(zeroCopy.enabled, true, zeroCopy.reason);
       // /big, /mid and /edge; /under is below the size and stays an ordinary Buffer.
@@ -180,5 +185,12 @@ for (const mode of ['on', 'off'] as const) {
       2 * Object.keys(OBJECTS).length,
       'each object came from the origin once per key',
     );
+    const after = (await (await fetch(new URL('/debug/cache?distribution=E1TEST', edge.admin))).json()) as {
+      memory: { zeroCopy: { sentBytes: number } };
+    };
+    const sent = after.memory.zeroCopy.sentBytes;
+    if (mode === 'off') assert.equal(sent, 0);
+    // The hits above sent ~12 MiB of file-backed bodies: most of it went by sendfile.
+    else if (process.platform === 'linux') assert.ok(sent > 4 * 1024 * 1024, `${sent} bytes by sendfile`);
   });
 }
