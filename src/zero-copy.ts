@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 interface ZeroCopyAddon {
   fileBackedBuffer(size: number, maxLive: number): [Buffer, number] | undefined;
+  fileBackedFrom(chunks: readonly Buffer[], total: number, maxLive: number): [Buffer, number] | undefined;
   sendHeadAndFile(socketFd: number, head: Buffer, fileFd: number, offset: number, length: number): number;
   liveFileBackedBuffers(): number;
   seal(body: Buffer): boolean;
@@ -155,16 +156,17 @@ export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): vo
   }
 }
 
-/** `chunks` joined into one Buffer of `total` bytes, file-backed when it is large (Buffer.concat's contract). */
+/**
+ * `chunks` joined into one Buffer of `total` bytes (Buffer.concat's contract): file-backed and
+ * already read-only when it is large and the addon can make one, an ordinary Buffer otherwise.
+ */
 export function concatBody(chunks: readonly Buffer[], total: number): Buffer {
-  if (addon === null || total < ZERO_COPY_MIN_BYTES) return Buffer.concat(chunks, total);
-  const body = largeBodyBuffer(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    if (at >= total) break;
-    at += chunk.copy(body, at, 0, Math.min(chunk.length, total - at));
+  if (addon !== null && total >= ZERO_COPY_MIN_BYTES) {
+    const made = addon.fileBackedFrom(chunks, total, MAX_FILE_BACKED);
+    if (made !== undefined) {
+      fileOf.set(made[0].buffer, made[1]);
+      return made[0];
+    }
   }
-  if (at < total) body.fill(0, at);
-  sealBody(body);
-  return body;
+  return Buffer.concat(chunks, total);
 }

@@ -239,6 +239,14 @@ test('a sealed body is read-only: a stray write faults instead of changing bytes
   );
   assert.notEqual(written.stdout.trim(), 'wrote', 'the write went through');
   assert.ok(written.signal === 'SIGSEGV' || written.signal === 'SIGBUS', `ended by ${written.signal}`);
+  const joined = child(
+    'const b = zc.concatBody([Buffer.alloc(40000, 1), Buffer.alloc(40000, 2)], 80000); console.log(zc.isFileBacked(b), b[79999]); b[5] = 3; console.log("wrote");',
+  );
+  assert.equal(joined.stdout.split('\n')[0], 'true 2', 'a joined body is file-backed and holds its bytes');
+  assert.ok(
+    joined.signal === 'SIGSEGV' || joined.signal === 'SIGBUS',
+    `a joined body is read-only from the start (${joined.signal})`,
+  );
 });
 
 test('file-backed bodies take at most a quarter of the descriptor limit; the rest are ordinary', {
