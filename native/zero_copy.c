@@ -1,5 +1,6 @@
 /*
- * Zero-copy sends for large cached bodies (Linux only; src/zero-copy.ts is the JS side).
+ * Zero-copy sends for large cached bodies, and direct sends of small responses (Linux only;
+ * src/zero-copy.ts is the JS side).
  *
  * A body kept in a memfd's pages and mapped into a Buffer is an ordinary Buffer to every
  * reader, and the socket can be handed its pages with sendfile(2) instead of having the kernel
@@ -9,6 +10,9 @@
  * Cached bodies are never written after they are filled (`seal` makes their mapping read-only,
  * so a stray write crashes instead of changing pages in flight); and an skb holds its own page
  * references, so closing and unmapping a body while the kernel still sends from it is safe.
+ *
+ * A small response is sent with one non-blocking send(2) (`sendBuffer`) rather than through
+ * node's write path, whose write request and stream bookkeeping cost more than the send.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -236,6 +240,39 @@ static napi_value send_head_and_file(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * sendBuffer(socketFd, buffer) -> bytes sent
+ * Sends `buffer` without blocking, for as long as the socket takes it, and returns the bytes
+ * sent. The caller writes the rest the ordinary way, which also reports any socket error.
+ */
+static napi_value send_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t sock = -1;
+  void *data = NULL;
+  size_t length = 0;
+  bool is_buffer = false;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &sock) != napi_ok ||
+      napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok || sock < 0) {
+    napi_throw_type_error(env, NULL, "sendBuffer(socketFd, buffer)");
+    return NULL;
+  }
+  size_t sent = 0;
+  while (sent < length) {
+    ssize_t n = send(sock, (char *)data + sent, length - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    sent += (size_t)n;
+  }
+  napi_value result;
+  napi_create_int64(env, (int64_t)sent, &result);
+  return result;
+}
+
+/*
  * seal(buffer): makes a filled file-backed body's mapping read-only, so a write to it faults
  * instead of changing pages the socket may still be sending. Returns false if it was not one.
  */
@@ -280,6 +317,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fileBackedBuffer", NULL, file_backed_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"fileBackedFrom", NULL, file_backed_from, NULL, NULL, NULL, napi_default, NULL},
       {"sendHeadAndFile", NULL, send_head_and_file, NULL, NULL, NULL, napi_default, NULL},
+      {"sendBuffer", NULL, send_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"liveFileBackedBuffers", NULL, live_count, NULL, NULL, NULL, napi_default, NULL},
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
       {"pageSize", NULL, page_size, NULL, NULL, NULL, napi_default, NULL},

@@ -1,11 +1,13 @@
 /**
- * Zero-copy sends of large cached bodies, through the native addon in native/zero_copy.c
- * (built by `npm ci`/`npm install` with node-gyp; Linux only).
+ * Zero-copy sends of large cached bodies, and direct sends of small responses, through the
+ * native addon in native/zero_copy.c (built by `npm ci`/`npm install` with node-gyp; Linux only).
  *
  * A large body the memory tier keeps is allocated in a memfd's pages mapped into a Buffer
  * (`largeBodyBuffer`): every reader sees an ordinary Buffer, and the HTTP/1 engine can hand the
  * pages to the socket with sendfile(2) (`sendZeroCopy`) instead of write(2) copying them into
- * socket buffers. Measured on a 1 MiB hit: bench/README.md, "Zero-copy sends".
+ * socket buffers. Measured on a 1 MiB hit: bench/README.md, "Zero-copy sends". A response
+ * built whole in one Buffer (a small hit) is sent with one send(2) on the socket's descriptor
+ * (`writeNow`) instead of through node's write path.
  *
  * Without the addon (no C toolchain at install, another OS, or EDGEFRONT_ZERO_COPY=off) bodies
  * are ordinary Buffers and are written the ordinary way: same bytes, more CPU.
@@ -18,6 +20,7 @@ interface ZeroCopyAddon {
   fileBackedBuffer(size: number, maxLive: number): [Buffer, number] | undefined;
   fileBackedFrom(chunks: readonly Buffer[], total: number, maxLive: number): [Buffer, number] | undefined;
   sendHeadAndFile(socketFd: number, head: Buffer, fileFd: number, offset: number, length: number): number;
+  sendBuffer(socketFd: number, buffer: Buffer): number;
   liveFileBackedBuffers(): number;
   seal(body: Buffer): boolean;
   pageSize(): number;
@@ -52,6 +55,8 @@ const fileOf = new WeakMap<ArrayBufferLike, number>();
 
 /** Body bytes the kernel took straight from file-backed pages, since the process started. */
 let zeroCopyBytes = 0;
+/** Response bytes `writeNow` sent straight to a socket's descriptor, since the process started. */
+let directBytes = 0;
 
 /** True when large bodies can be file-backed and sent without a copy. */
 export const zeroCopyEnabled = addon !== null;
@@ -64,19 +69,22 @@ export const fileBackedPageBytes = addon?.pageSize() ?? 1;
 
 /**
  * Whether large bodies are sent without copying (and why not), how many file-backed bodies are
- * alive (cached, or dropped and not yet collected), and the body bytes sent from them.
+ * alive (cached, or dropped and not yet collected), the body bytes sent from them, and the
+ * bytes of other responses sent straight to the socket (`writeNow`).
  */
 export function zeroCopyStatus(): {
   enabled: boolean;
   reason: string;
   fileBackedBodies: number;
   sentBytes: number;
+  directBytes: number;
 } {
   return {
     enabled: addon !== null,
     reason,
     fileBackedBodies: addon?.liveFileBackedBuffers() ?? 0,
     sentBytes: zeroCopyBytes,
+    directBytes,
   };
 }
 
@@ -124,19 +132,50 @@ export function sendZeroCopy(socket: Socket, head: Buffer, body: Buffer): number
   if (addon === null) return 0;
   const file = fileOf.get(body.buffer);
   if (file === undefined) return 0;
-  // Node's own queue must be empty, or these bytes would overtake it; a TLS socket's fd carries
-  // ciphertext, not these bytes.
+  const fd = directFd(socket);
+  if (fd < 0) return 0;
+  const sent = addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength);
+  if (sent > head.length) zeroCopyBytes += sent - head.length;
+  return sent;
+}
+
+/**
+ * The socket's descriptor when bytes sent on it now go out in order (-1 otherwise): a plain TCP
+ * socket, writable, with nothing queued in node (or these bytes would overtake it) and not
+ * corked. A TLS socket's descriptor carries ciphertext, not these bytes.
+ */
+function directFd(socket: Socket): number {
   if (
     !socket.writable ||
     socket.writableLength !== 0 ||
     socket.writableCorked !== 0 ||
     (socket as { encrypted?: boolean }).encrypted
   )
-    return 0;
+    return -1;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return 0;
-  const sent = addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength);
-  if (sent > head.length) zeroCopyBytes += sent - head.length;
+  return typeof fd === 'number' ? fd : -1;
+}
+
+/**
+ * Writes `out` to the socket and returns the bytes that went straight to its descriptor: one
+ * send(2) with no write request and no stream bookkeeping, when nothing is queued in node (a
+ * keep-alive hit's usual case). Whatever the kernel did not take goes through node's queue,
+ * which also reports any socket error. Without the addon, or on a socket `directFd` refuses,
+ * the ordinary write (returns 0).
+ *
+ * Why: node's write path allocated ~215 bytes per response (its write request and Writable
+ * state) and a small response is written whole at once anyway (bench/README.md, "Direct sends
+ * and a smaller Exchange").
+ */
+export function writeNow(socket: Socket, out: Buffer): number {
+  if (addon === null) {
+    socket.write(out);
+    return 0;
+  }
+  const fd = directFd(socket);
+  const sent = fd < 0 ? 0 : addon.sendBuffer(fd, out);
+  directBytes += sent;
+  if (sent < out.length) socket.write(sent === 0 ? out : out.subarray(sent));
   return sent;
 }
 

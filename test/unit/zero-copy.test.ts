@@ -22,6 +22,7 @@ import {
   largeBodyBuffer,
   sendZeroCopy,
   writeHeadAndBody,
+  writeNow,
   ZERO_COPY_MIN_BYTES,
   zeroCopyStatus,
 } from '../../src/zero-copy.js';
@@ -176,6 +177,77 @@ test('sendZeroCopy leaves ordinary Buffers and corked sockets to node', {
   server.cork();
   assert.equal(sendZeroCopy(server, head, filled(ZERO_COPY_MIN_BYTES, 1)), 0);
   server.uncork();
+});
+
+test('writeNow sends a whole response straight to the socket, byte for byte', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const { server, client } = await socketPair(t);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 200_000 }),
+      fc.integer({ min: 0, max: 255 }),
+      async (size, seed) => {
+        const out = pattern(size, seed);
+        const reading = readExactly(client, size);
+        const directBefore = zeroCopyStatus().directBytes;
+        const sent = writeNow(server, out);
+        assert.equal(zeroCopyStatus().directBytes - directBefore, sent, 'counted in /debug/cache');
+        // A reading peer's socket buffers take a small response whole.
+        if (size <= 16 * 1024) assert.equal(sent, size, 'sent at once, nothing left to node');
+        const got = await reading;
+        assert.equal(got.length, size, 'nothing more, nothing less');
+        assert.ok(got.equals(out));
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test('writeNow never overtakes bytes queued in node, and queues what the kernel did not take', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const { server, client } = await socketPair(t);
+  client.pause();
+  // Responses of a viewer that pipelines and does not read: the kernel's buffers fill, then
+  // the rest of one response and every later one wait in node, in order.
+  const responses = Array.from({ length: 40 }, (_, i) => pattern(i % 2 === 0 ? 300_000 : 700, i));
+  const total = responses.reduce((n, r) => n + r.length, 0);
+  const sent = responses.map((r) => writeNow(server, r));
+  assert.ok(sent[0] > 0, 'the first went straight out');
+  const firstPartial = sent.findIndex((n, i) => n < responses[i].length);
+  assert.ok(firstPartial >= 0, 'the socket filled up');
+  for (let i = firstPartial + 1; i < sent.length; i++)
+    assert.equal(sent[i], 0, `response ${i} waited in node`);
+  assert.ok(server.writableLength > 0);
+  // Once the viewer reads, the kernel has room again while node still holds the rest: a
+  // response written now must still wait behind it.
+  const last = pattern(500, 99);
+  let whileQueued = -1;
+  client.once('data', () => {
+    whileQueued = server.writableLength;
+    writeNow(server, last);
+  });
+  client.resume();
+  const got = await readExactly(client, total + last.length);
+  assert.ok(whileQueued > 0, 'node still held queued bytes when the last response was written');
+  assert.equal(got.length, total + last.length);
+  assert.ok(got.equals(Buffer.concat([...responses, last])), 'every byte, in order');
+});
+
+test('writeNow leaves corked and TLS sockets to node', { skip: !ON_LINUX, timeout: 30_000 }, async (t) => {
+  const { server, client } = await socketPair(t);
+  const reading = readExactly(client, 10);
+  server.cork();
+  assert.equal(writeNow(server, Buffer.from('corked')), 0);
+  server.uncork();
+  writeNow(server, Buffer.from('then')); // straight out once node's queue is empty again
+  assert.equal((await reading).toString(), 'corkedthen');
+  const tls = new TLSSocket(server, { isServer: false });
+  t.after(() => tls.destroy());
+  assert.equal(writeNow(tls, Buffer.from('plaintext')), 0);
 });
 
 test('collected file-backed bodies give back their descriptor and mapping', { skip: !ON_LINUX }, async () => {

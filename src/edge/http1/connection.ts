@@ -11,7 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { writeHeadAndBody } from '../../zero-copy.js';
+import { writeHeadAndBody, writeNow } from '../../zero-copy.js';
 import type { EdgeResponse, EdgeRuntime, ViewerRequest } from '../exchange.js';
 import { Exchange } from '../exchange.js';
 import { runExchange, type ViewerSink } from '../lifecycle.js';
@@ -394,7 +394,7 @@ class Http1Connection implements ViewerSink {
     at += end.length;
     if (copyBody) out.set(body, at);
     if (body === null || copyBody) {
-      socket.write(out);
+      writeNow(socket, out);
       this.reuse(out);
       this.finishResponse();
       return undefined;

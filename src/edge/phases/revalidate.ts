@@ -13,7 +13,7 @@ import { type CacheEntry, type CacheEntryMeta, copyMeta } from '../../cache/type
 import type { OriginRequest, OriginResponse } from '../../origin/types.js';
 import { entryMeta, freshnessOf } from '../cache-entry-meta.js';
 import { copyHeaders } from '../copy-headers.js';
-import type { Exchange } from '../exchange.js';
+import { copyExchange, type Exchange } from '../exchange.js';
 import type { Next } from '../lifecycle.js';
 import { serveHit } from './cache-lookup.js';
 import { buildOriginRequest, originsFor } from './origin-request.js';
@@ -103,11 +103,9 @@ export function refreshInBackground(ex: Exchange, entry: CacheEntry): void {
     }),
     entry,
   );
-  const refresh = {
-    ...ex,
-    stale: entry,
-    originSequence: cache.sequence(),
-  } as Exchange;
+  const refresh = copyExchange(ex);
+  refresh.stale = entry;
+  refresh.originSequence = cache.sequence();
   ex.runtime.fetcher
     .fetch(request)
     .then(async (response) => {

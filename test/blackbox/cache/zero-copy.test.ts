@@ -1,7 +1,8 @@
 /**
- * Large memory-tier hits go out with sendfile from file-backed bodies (src/zero-copy.ts): a real
- * `edgefront serve` answers them byte for byte, whole, by range, pipelined behind each other and
- * faster than the viewer reads, exactly as with zero-copy sends turned off.
+ * Large memory-tier hits go out with sendfile from file-backed bodies, and small responses with
+ * one send straight to the socket (src/zero-copy.ts): a real `edgefront serve` answers them byte
+ * for byte, whole, by range, pipelined behind each other and faster than the viewer reads,
+ * exactly as with zero-copy sends turned off.
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -21,6 +22,7 @@ const OBJECTS: Record<string, Buffer> = {
   '/mid.bin': pattern(200_000, 2),
   '/edge.bin': pattern(64 * 1024, 3), // the smallest file-backed size
   '/under.bin': pattern(64 * 1024 - 1, 4),
+  '/small.bin': pattern(1024, 5), // sent whole, head and body in one send
 };
 
 interface Parsed {
@@ -129,7 +131,15 @@ for (const mode of ['on', 'off'] as const) {
     }
 
     const debug = (await (await fetch(new URL('/debug/cache?distribution=E1TEST', edge.admin))).json()) as {
-      memory: { zeroCopy: { enabled: boolean; reason: string; fileBackedBodies: number; sentBytes: number } };
+      memory: {
+        zeroCopy: {
+          enabled: boolean;
+          reason: string;
+          fileBackedBodies: number;
+          sentBytes: number;
+          directBytes: number;
+        };
+      };
     };
     const zeroCopy = debug.memory.zeroCopy;
     if (mode === 'off') {
@@ -138,11 +148,13 @@ for (const mode of ['on', 'off'] as const) {
         reason: 'EDGEFRONT_ZERO_COPY=off',
         fileBackedBodies: 0,
         sentBytes: 0,
+        directBytes: 0,
       });
     } else if (process.platform === 'linux') {
       assert.equal(zeroCopy.enabled, true, zeroCopy.reason);
-      // /big, /mid and /edge; /under is below the size and stays an ordinary Buffer.
+      // /big, /mid and /edge; /under and /small are below the size and stay ordinary Buffers.
       assert.equal(zeroCopy.fileBackedBodies, 3);
+      assert.ok(zeroCopy.directBytes > 1024, `${zeroCopy.directBytes} bytes sent straight`);
     }
 
     const big = OBJECTS['/big.bin'];
@@ -163,6 +175,11 @@ for (const mode of ['on', 'off'] as const) {
       { method: 'GET', path: '/edge.bin' },
       { method: 'GET', path: '/under.bin' },
       { method: 'GET', path: '/big.bin' },
+      // Small responses behind a large one the reader is still taking: they wait their turn.
+      ...Array.from({ length: 20 }, () => ({ method: 'GET', path: '/small.bin' })),
+      { method: 'HEAD', path: '/small.bin' },
+      { method: 'GET', path: '/big.bin' },
+      { method: 'GET', path: '/small.bin' },
     ]);
     for (let i = 0; i < 8; i++) {
       assert.equal(responses[i].status, 200);
@@ -179,17 +196,24 @@ for (const mode of ['on', 'off'] as const) {
     assert.ok(responses[10].body.equals(mid.subarray(mid.length - 70_000)), 'suffix range');
     assert.ok(responses[11].body.equals(OBJECTS['/edge.bin']));
     assert.ok(responses[12].body.equals(OBJECTS['/under.bin']));
-    assert.ok(responses[13].body.equals(big), 'the last response after all the others');
+    assert.ok(responses[13].body.equals(big), 'after all the others');
+    for (let i = 14; i < 34; i++) {
+      assert.equal(responses[i].headers.get('x-cache'), 'Hit from cloudfront');
+      assert.ok(responses[i].body.equals(OBJECTS['/small.bin']), `small response ${i}`);
+    }
+    assert.equal(responses[34].headers.get('content-length'), '1024');
+    assert.ok(responses[35].body.equals(big));
+    assert.ok(responses[36].body.equals(OBJECTS['/small.bin']), 'the last response after all the others');
     assert.equal(
       origin.hits,
       2 * Object.keys(OBJECTS).length,
       'each object came from the origin once per key',
     );
     const after = (await (await fetch(new URL('/debug/cache?distribution=E1TEST', edge.admin))).json()) as {
-      memory: { zeroCopy: { sentBytes: number } };
+      memory: { zeroCopy: { sentBytes: number; directBytes: number } };
     };
     const sent = after.memory.zeroCopy.sentBytes;
-    if (mode === 'off') assert.equal(sent, 0);
+    if (mode === 'off') assert.deepEqual([sent, after.memory.zeroCopy.directBytes], [0, 0]);
     // The hits above sent ~12 MiB of file-backed bodies: most of it went by sendfile.
     else if (process.platform === 'linux') assert.ok(sent > 4 * 1024 * 1024, `${sent} bytes by sendfile`);
   });

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { cacheKey, isCachingDisabled } from '../../../src/cache/key.js';
 import { loadConfigObject } from '../../../src/config/load.js';
@@ -141,6 +143,41 @@ test('the path component is length-prefixed and stable for any path', () => {
       },
     ),
   );
+});
+
+test('the remembered distribution-and-path part never mixes distributions, whatever their ids', () => {
+  const b = policy();
+  // Ids that are prefixes of each other or hold the key's own separators (the loader does not
+  // restrict them), over a few paths, in any interleaving.
+  const ids = ['E1', 'E12', 'E1\n2:/a', 'E1\n', 'E1:', 'e1'];
+  const paths = ['/a', '/a\n2:/a', '/b', '/', '/a/b'];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...paths)), { maxLength: 40 }),
+      (lookups) => {
+        for (const [id, path] of lookups)
+          assert.equal(key(b, req(path), id), `${id}\n${path.length}:${path}`);
+      },
+    ),
+  );
+});
+
+test('remembered keys hold neither the request head nor more than a bounded number of paths', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const b = policy();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // As the engine's paths are: slices of a ~19 KB head. 6,000 paths also overflow the memo.
+  for (let i = 0; i < 6000; i++) {
+    const head = `GET /memo/path/${i} HTTP/1.1\r\nHost: a\r\nCookie: ${'x'.repeat(19_000)}${i}`;
+    const path = head.slice(4, head.indexOf(' HTTP/'));
+    assert.equal(key(b, req(path)), `E1KEY\n${path.length}:${path}`);
+  }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // 6,000 heads are ~114 MB; the memo keeps at most a few thousand short copies.
+  assert.ok(grown < 8e6, `the memo held ${grown} bytes`);
 });
 
 test('Host is keyed when the cache policy lists it', () => {
