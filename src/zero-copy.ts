@@ -9,8 +9,9 @@
  * built whole in one Buffer (a small hit) is sent with one send(2) on the socket's descriptor
  * (`writeNow`) instead of through node's write path.
  *
- * Without the addon (no C toolchain at install, another OS, or EDGEFRONT_ZERO_COPY=off) bodies
- * are ordinary Buffers and are written the ordinary way: same bytes, more CPU.
+ * Without the addon (no C toolchain at install, another OS, or EDGEFRONT_ZERO_COPY=off, which
+ * turns off direct sends too) bodies are ordinary Buffers and every response is written the
+ * ordinary way: same bytes, more CPU.
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -166,6 +167,12 @@ function directFd(socket: Socket): number {
  * Why: node's write path allocated ~215 bytes per response (its write request and Writable
  * state) and a small response is written whole at once anyway (bench/README.md, "Direct sends
  * and a smaller Exchange").
+ *
+ * Node's `writableLength` counts writes still in flight in libuv, and `writable` is false once
+ * the socket is ending, destroyed or errored, so nothing node holds is overtaken. One difference:
+ * in the tick between a viewer's FIN and node ending the socket, a response now still goes out
+ * (node would have refused it); if only part of it does, the rest fails in node and the
+ * connection is destroyed, as any cut-short response.
  */
 export function writeNow(socket: Socket, out: Buffer): number {
   if (addon === null) {

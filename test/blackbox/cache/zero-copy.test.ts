@@ -175,7 +175,9 @@ for (const mode of ['on', 'off'] as const) {
       { method: 'GET', path: '/edge.bin' },
       { method: 'GET', path: '/under.bin' },
       { method: 'GET', path: '/big.bin' },
-      // Small responses behind a large one the reader is still taking: they wait their turn.
+      // Small responses behind a large one the reader is still taking: whole and in order (the
+      // kernel's buffer is full here, so this checks framing; the unit test in
+      // test/unit/zero-copy.test.ts writes while node holds bytes and the kernel has room).
       ...Array.from({ length: 20 }, () => ({ method: 'GET', path: '/small.bin' })),
       { method: 'HEAD', path: '/small.bin' },
       { method: 'GET', path: '/big.bin' },

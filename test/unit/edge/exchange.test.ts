@@ -4,10 +4,21 @@
  * and a copy for a background refresh carries them and is independent of the original.
  */
 import assert from 'node:assert/strict';
+import { text } from 'node:stream/consumers';
 import test from 'node:test';
 import fc from 'fast-check';
 import { ManualClock } from '../../../src/clock.js';
-import { copyExchange, type EdgeRuntime, Exchange, type ViewerRequest } from '../../../src/edge/exchange.js';
+import {
+  copyExchange,
+  type EdgeResponse,
+  type EdgeRuntime,
+  Exchange,
+  type ViewerRequest,
+} from '../../../src/edge/exchange.js';
+import { runExchange } from '../../../src/edge/lifecycle.js';
+import { simpleConfig } from '../../helpers/config.js';
+import { startOrigin } from '../../helpers/origin.js';
+import { testRuntime } from './test-runtime.js';
 
 const runtime = { clock: new ManualClock() } as unknown as EdgeRuntime;
 
@@ -130,4 +141,47 @@ test('copyExchange carries every field, miss fields included, and the two stay i
   plainCopy.originSequence = 5;
   assert.equal(plain.originSequence, 0);
   assert.equal(plain.misses, null);
+});
+
+test('a memory hit runs the whole lifecycle without making a miss record; its miss did', async (t) => {
+  const origin = await startOrigin((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
+    res.end('cached body');
+  });
+  const { runtime, close } = testRuntime(
+    origin.port,
+    undefined,
+    simpleConfig(origin.port, {
+      DefaultCacheBehavior: {
+        TargetOriginId: 'app',
+        ViewerProtocolPolicy: 'allow-all',
+        CachePolicyId: 'CachingOptimized',
+      },
+    }),
+  );
+  t.after(() => Promise.all([close(), origin.close()]));
+  const answered: { ex: Exchange; response: EdgeResponse }[] = [];
+  const sink = {
+    send(response: EdgeResponse, ex: Exchange) {
+      answered.push({ ex, response });
+      return undefined;
+    },
+  };
+  const read = async (response: EdgeResponse) =>
+    response.body === null || Buffer.isBuffer(response.body)
+      ? String(response.body ?? '')
+      : text(response.body);
+
+  const miss = new Exchange(runtime, { ...request(), headers: { host: 'example.com' } });
+  await runExchange(miss, sink);
+  assert.equal(miss.result, 'Miss');
+  assert.equal(await read(answered[0].response), 'cached body');
+  assert.notEqual(miss.misses, null, 'a miss records its origin request');
+  await new Promise((resolve) => setImmediate(resolve)); // the fill is stored once its body ended
+
+  const hit = new Exchange(runtime, { ...request(), headers: { host: 'example.com' } });
+  assert.equal(runExchange(hit, sink), undefined, 'a memory hit is answered synchronously');
+  assert.equal(hit.result, 'Hit');
+  assert.equal(await read(answered[1].response), 'cached body');
+  assert.equal(hit.misses, null, 'the hit path wrote only start values to miss fields');
 });

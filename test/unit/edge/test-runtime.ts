@@ -1,7 +1,8 @@
 /**
  * An `EdgeRuntime` for listener tests that build a viewer server themselves (`createHttp1Server`,
- * `createNodeViewerServer`): one distribution allowing all seven methods over a loopback origin,
- * no cache worth mentioning, and the real origin fetcher, which `wrapFetcher` may stand in front of.
+ * `createNodeViewerServer`): one distribution allowing all seven methods over a loopback origin
+ * (or `config`), a 1 MiB cache, and the real origin fetcher, which `wrapFetcher` may stand in
+ * front of.
  */
 import { EdgeCache } from '../../../src/cache/edge-cache.js';
 import { systemClock } from '../../../src/clock.js';
@@ -16,8 +17,9 @@ import { allMethodsConfig } from '../../helpers/config.js';
 export function testRuntime(
   originPort: number,
   wrapFetcher: (fetcher: OriginFetcher) => OriginFetcher = (fetcher) => fetcher,
+  config: unknown = allMethodsConfig(originPort),
 ): { runtime: EdgeRuntime; close(): Promise<void> } {
-  const { model } = loadConfigObject(allMethodsConfig(originPort));
+  const { model } = loadConfigObject(config);
   const functionHost = new EdgeFunctionHost();
   const fetcher = createOriginFetcher({ buckets: model.buckets, originOverrides: new Map() });
   const runtime: EdgeRuntime = {
