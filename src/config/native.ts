@@ -7,6 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import { distributionId, shortId, uuidLikeId } from './ids.js';
 import { type Entry, type Issues, isObj, type Obj, type Path, str, suggest } from './issues.js';
 import type { RawConfig } from './raw.js';
+import { DISTRIBUTION_ID } from './schema/distribution.js';
 
 /** Wrapper keys per top-level list; the first one is the required config key (if any). */
 const LISTS = {
@@ -63,7 +64,14 @@ export function loadNative(doc: Obj, file: string, baseDir: string, raw: RawConf
   const entry = (path: Path, id: string, value: Obj): Entry => ({ file, path, baseDir, id, value });
   const idOr = (value: Obj, fallback: () => string): string => str(value.Id) ?? fallback();
 
-  for (const { value, path, index } of entries('Distributions'))
+  for (const { value, path, index } of entries('Distributions')) {
+    if (value.Id !== undefined && !(typeof value.Id === 'string' && DISTRIBUTION_ID.test(value.Id)))
+      issues.add(
+        file,
+        [...path, 'Id'],
+        `a distribution Id is 1 to 32 uppercase letters and digits (got ${JSON.stringify(value.Id)})`,
+        'write one like E2QWRUHEXAMPLE, or leave Id out and one is derived from the file',
+      );
     raw.distributions.push(
       entry(
         path,
@@ -71,6 +79,7 @@ export function loadNative(doc: Obj, file: string, baseDir: string, raw: RawConf
         value,
       ),
     );
+  }
   const policyLists = [
     ['CachePolicies', raw.cachePolicies, 'cache-policy'],
     ['OriginRequestPolicies', raw.originRequestPolicies, 'origin-request-policy'],

@@ -121,11 +121,17 @@ export const distributionConfig = shape({
   CacheTagConfig: z.unknown().optional(),
 });
 
+/**
+ * CloudFront's distribution Id: 1 to 32 uppercase letters and digits. The cache key starts with
+ * it and a `\n` (src/cache/key.ts), which this keeps unambiguous.
+ */
+export const DISTRIBUTION_ID = /^[A-Z0-9]{1,32}$/;
+
 /** Distribution wrapper: native `{ Id?, DistributionConfig, Tags? }`, CloudFormation `Properties`. */
 export const distributionProperties = shape({
   Id: z
     .string()
-    .regex(/^[A-Z0-9]{1,32}$/, {
+    .regex(DISTRIBUTION_ID, {
       error: 'a distribution Id is uppercase letters and digits, like E2QWRUHEXAMPLE',
     })
     .optional(),

@@ -244,6 +244,20 @@ test('unknown top-level keys are issues with a did-you-mean fix', () => {
   assert.match(issue.fix ?? '', /did you mean "Distributions"/);
 });
 
+test('a distribution Id is 1 to 32 uppercase letters and digits, as CloudFront ids are', () => {
+  for (const bad of ['e1abc', 'E1\nX', 'E1:2', '', 'E'.repeat(33), 'E1 ABC', 123]) {
+    const doc = nativeDoc() as Obj;
+    doc.Distributions[0].Id = bad;
+    const issue = assertIssue(issuesOf(doc), ['Distributions', 0, 'Id'], /uppercase letters and digits/);
+    assert.match(issue.fix ?? '', /E2QWRUHEXAMPLE/);
+  }
+  for (const good of ['E2QWRUHEXAMPLE', 'E1', '0', 'A'.repeat(32)]) {
+    const doc = nativeDoc() as Obj;
+    doc.Distributions[0].Id = good;
+    assert.equal(loadConfigObject(doc).model.distributions[0].Id, good);
+  }
+});
+
 test('the SDK/API shape is accepted: Quantity/Items, IsIPV6Enabled, CustomHeaders, string ResponseCode', () => {
   const { model } = loadConfigObject(
     nativeDoc((dc) => {
