@@ -306,7 +306,7 @@ export function parseHead(head: string, into?: ParsedHead): ParsedHead {
   const keepAlive = connection === '' ? version === '1.1' : isKeepAlive(version, connection.toLowerCase());
   const expect = headers.expect as string | undefined;
   const rawHeaders = raw.slice(0, rawCount);
-  raw.fill('', 0, rawCount);
+  for (let i = 0; i < rawCount; i++) raw[i] = ''; // the scratch keeps no slice of this head (a loop: Array#fill is a builtin call, ~0.5 % of a hit)
   if (into === undefined)
     return { method, target, version, headers, rawHeaders, keepAlive, bodyLength, expect };
   into.method = method;
