@@ -83,6 +83,17 @@ export function attachSharedReader(socket: Socket, onData: (chunk: Buffer) => vo
   return true;
 }
 
+/** What a released socket's reads go to: none come after 'close', and it holds nothing. */
+function ignoreRead(): void {}
+
+/**
+ * Points a socket `attachSharedReader` took over at a callback that references nothing, so the
+ * closed socket stops reaching the connection (connection.ts, `release`).
+ */
+export function releaseSharedReader(socket: Socket): void {
+  if (onreadSymbols) (socket as unknown as Record<symbol, unknown>)[onreadSymbols.callback] = ignoreRead;
+}
+
 /** Whether `buf` is a view of the shared read buffer (and so must be copied to be kept). */
 export function isSharedView(buf: Buffer): boolean {
   return buf.buffer === READ_BUFFER.buffer;
