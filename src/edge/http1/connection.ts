@@ -52,7 +52,10 @@ function isFramingName(name: string): boolean {
   return name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive';
 }
 
-/** A released socket's only listener: errors after 'close' have nobody left to tell. */
+/**
+ * A released socket's only listener, as a safeguard: node emits no 'error' after 'close', but
+ * an unheard one would throw.
+ */
 function ignoreError(): void {}
 
 /** Buffer bodies up to this size are copied behind the head and sent in one write. */
@@ -136,11 +139,11 @@ class Http1Connection implements ViewerSink {
    * Cuts every reference from the closed socket to this connection (its listeners and its read
    * callback); listeners still due for this 'close' run anyway, as emit() calls a copy.
    *
-   * Why: a closed node socket stays reachable until the next full GC (its handle's wrapper is
-   * freed only then; a bare node:net server shows the same), so every scavenge until then copies
-   * it and all it reaches, and then promotes them. With `Connection: close` at ~20k
-   * connections/s that kept half of all new allocation alive: 6-8 ms scavenges, a full GC every
-   * ~180 ms and a 27 ms p99 (bench/README.md, "Closed connections").
+   * Why: a closed node socket stays reachable until the next full GC (measured, also for a bare
+   * node:net server; the path that holds it is node's), so every scavenge until then copies it
+   * and all it reaches, and then promotes them. With `Connection: close` at ~20k connections/s
+   * that kept half of all new allocation alive: 6-9 ms scavenges, a full GC every ~180 ms and a
+   * 27 ms p99 (bench/README.md, "Closed connections").
    */
   private release(): void {
     const socket = this.socket;

@@ -15,5 +15,7 @@ export interface Http1Options {
 
 export function createHttp1Server(runtime: () => EdgeRuntime, options: Http1Options = {}): Server {
   const settings = http1Settings(options.timeouts); // validated once per listener
-  return createServer({ noDelay: true }, (socket) => startConnection(socket, runtime, settings));
+  return createServer({ noDelay: true }, (socket) => {
+    startConnection(socket, runtime, settings);
+  });
 }

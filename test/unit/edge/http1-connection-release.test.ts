@@ -2,7 +2,8 @@
  * A closed viewer socket must not keep its `edgefront` HTTP/1 connection alive. Node keeps a
  * closed socket reachable until the next full GC, so anything the socket still references is
  * copied by every scavenge until then and promoted (connection.ts, `release`). These tests hold
- * the closed socket strongly, as that GC does, and check the connection is collected anyway.
+ * the closed socket strongly, as node does until that full GC, and check that the connection is
+ * collected anyway.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -49,9 +50,9 @@ after(async () => {
 
 /** Sends `request` on a new connection and returns everything the edge sent until it closed. */
 async function exchange(request: string, hangUpAfter?: string): Promise<{ answer: string; socket: Socket }> {
+  const acceptedNow = once(edge, 'connection');
   const client = connect(edgePort, '127.0.0.1');
-  await once(client, 'connect');
-  const serverSocket = accepted[accepted.length - 1].socket;
+  const [serverSocket] = (await acceptedNow) as [Socket];
   const serverClosed = once(serverSocket, 'close');
   let answer = '';
   client.on('data', (chunk: Buffer) => {
