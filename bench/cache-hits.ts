@@ -263,6 +263,23 @@ function ratios(rows: Row[], allRuns: Row[] = []): Ratio[] {
             ...paired('edgefront', peer, size, mode, (r) => r.rps),
           });
       }
+      // Req/s per busy second of the server's core: when wrk's core is the limit (1 MiB here, every
+      // server at wrk's ceiling with its own core partly idle) req/s cannot tell the servers
+      // apart, and this is what one core of each would serve (bench/README.md, "Closed
+      // connections, and a faster host").
+      const perCore = (r: Row) => r.rps / Math.max(r.serverCore, 1);
+      for (const peer of ['nginx', 'varnish'] as Target[]) {
+        const mine = rows.find((r) => r.target === 'edgefront' && r.size === size && r.mode === mode);
+        const theirs = rows.find((r) => r.target === peer && r.size === size && r.mode === mode);
+        if (mine && theirs)
+          out.push({
+            size,
+            mode,
+            name: `edgefront/${peer} req/s per core`,
+            value: perCore(mine) / perCore(theirs),
+            ...paired('edgefront', peer, size, mode, perCore),
+          });
+      }
       // p99 against nginx's (issue #3: at most nginx's, i.e. ≤ 1.00x); lower is better.
       const p99 = (t: Target) =>
         rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.p99 ?? Number.NaN;
@@ -292,7 +309,7 @@ const ratioText = (rs: Ratio[]) =>
   rs
     .map(
       (r) =>
-        `${r.size.padEnd(5)} ${r.mode.padEnd(10)} ${r.name.padEnd(30)} ${pad(r.value.toFixed(2), 6)}x` +
+        `${r.size.padEnd(5)} ${r.mode.padEnd(10)} ${r.name.padEnd(36)} ${pad(r.value.toFixed(2), 6)}x` +
         (r.paired === undefined
           ? ''
           : `   paired median ${r.paired.toFixed(2)}x (rounds ${r.rounds!.map((v) => v.toFixed(2)).join(' ')})`),
