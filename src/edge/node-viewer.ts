@@ -198,6 +198,14 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, li
 export function refuseConnect(socket: Socket, lingerMs: number): void {
   const conn = connectionOf(socket);
   socket.on('error', () => {}); // node no longer listens
+  if (conn.closing && conn.pending > 0) {
+    // Behind a request the connection closes after (a 417, `Connection: close`), whose response
+    // or those before it are still to be written: the CONNECT is ignored (RFC 9112 §9.6) and
+    // that response ends the socket. Destroying it here lost them (found by viewer-fuzz.test.ts).
+    // node no longer times this socket: a viewer that never reads is cut after lingerMs.
+    socket.setTimeout(lingerMs, () => socket.destroy());
+    return;
+  }
   if (conn.refused !== undefined || conn.closing) socket.destroy();
   else refuseLater(socket, conn, 400, lingerMs);
 }

@@ -225,6 +225,23 @@ for (const engine of ENGINES) {
       assert.equal(response.headers.connection, 'close');
     });
 
+    test('a CONNECT behind a 417 still lets the responses before it out (found by the fuzz test)', async () => {
+      // The 417 closes the connection, so the CONNECT after it is ignored; it must not cut the
+      // connection before the GET's response and the 417 are written.
+      const { text, closedByEdge } = await exchange(port, [
+        'GET /good/before HTTP/1.1\r\nHost: x\r\n\r\n',
+        'POST /smuggle/expect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continu\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+        'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n',
+      ]);
+      assert.ok(closedByEdge);
+      const responses = readResponses(text);
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [200, 417],
+      );
+      assert.equal(responses[0].body, 'seen GET /good/before 0');
+    });
+
     test('good requests around the refusals are still served, and the edge is alive', async () => {
       const { text } = await exchange(port, [
         'POST /good/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n',
