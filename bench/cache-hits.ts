@@ -238,8 +238,9 @@ interface Ratio {
 /** `allRuns`: every round's row, in round order per target. */
 function ratios(rows: Row[], allRuns: Row[] = []): Ratio[] {
   const out: Ratio[] = [];
-  const cell = (t: Target, size: string, mode: Mode) =>
-    rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.rps ?? Number.NaN;
+  const rowOf = (t: Target, size: string, mode: Mode) =>
+    rows.find((r) => r.target === t && r.size === size && r.mode === mode);
+  const cell = (t: Target, size: string, mode: Mode) => rowOf(t, size, mode)?.rps ?? Number.NaN;
   const runsOf = (t: Target, size: string, mode: Mode) =>
     allRuns.filter((r) => r.target === t && r.size === size && r.mode === mode);
   const paired = (a: Target, b: Target, size: string, mode: Mode, of: (r: Row) => number) => {
@@ -269,8 +270,8 @@ function ratios(rows: Row[], allRuns: Row[] = []): Ratio[] {
       // connections, and a faster host").
       const perCore = (r: Row) => r.rps / Math.max(r.serverCore, 1);
       for (const peer of ['nginx', 'varnish'] as Target[]) {
-        const mine = rows.find((r) => r.target === 'edgefront' && r.size === size && r.mode === mode);
-        const theirs = rows.find((r) => r.target === peer && r.size === size && r.mode === mode);
+        const mine = rowOf('edgefront', size, mode);
+        const theirs = rowOf(peer, size, mode);
         if (mine && theirs)
           out.push({
             size,
@@ -281,8 +282,7 @@ function ratios(rows: Row[], allRuns: Row[] = []): Ratio[] {
           });
       }
       // p99 against nginx's (issue #3: at most nginx's, i.e. ≤ 1.00x); lower is better.
-      const p99 = (t: Target) =>
-        rows.find((r) => r.target === t && r.size === size && r.mode === mode)?.p99 ?? Number.NaN;
+      const p99 = (t: Target) => rowOf(t, size, mode)?.p99 ?? Number.NaN;
       const p99Ratio = p99('edgefront') / p99('nginx');
       if (Number.isFinite(p99Ratio))
         out.push({
