@@ -17,6 +17,8 @@
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <node_api.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -186,16 +188,21 @@ failed:
 }
 
 /*
- * sendHeadAndFile(socketFd, head, fileFd, offset, length) -> bytes sent
+ * sendHeadAndFile(socketFd, head, fileFd, offset, length, unsentLimit) -> bytes sent
  * Sends `head` and then `length` bytes of the file from `offset`, without blocking, for as long
  * as the socket takes them. Returns the bytes sent (head first); the caller writes the rest the
  * ordinary way, which also reports any socket error (so errors here just stop early).
+ *
+ * `unsentLimit` > 0 first sets the socket's TCP_NOTSENT_LOWAT: the kernel then keeps at most
+ * that many bytes queued but not yet sent. Without it a slow reader's connection sat with up to
+ * a whole body queued, and on loopback thousands of spurious tail-loss probes and zero-window
+ * stalls per second followed (bench/README.md, "Unsent bytes in the kernel").
  */
 static napi_value send_head_and_file(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t sock = -1, file_fd = -1;
+  int32_t sock = -1, file_fd = -1, unsent_limit = 0;
   int64_t offset = 0, length = 0;
   void *head = NULL;
   size_t head_len = 0;
@@ -205,11 +212,16 @@ static napi_value send_head_and_file(napi_env env, napi_callback_info info) {
       napi_get_buffer_info(env, argv[1], &head, &head_len) != napi_ok ||
       napi_get_value_int32(env, argv[2], &file_fd) != napi_ok ||
       napi_get_value_int64(env, argv[3], &offset) != napi_ok ||
-      napi_get_value_int64(env, argv[4], &length) != napi_ok || sock < 0 || file_fd < 0 ||
-      offset < 0 || length < 0) {
-    napi_throw_type_error(env, NULL, "sendHeadAndFile(socketFd, head, fileFd, offset, length)");
+      napi_get_value_int64(env, argv[4], &length) != napi_ok ||
+      (argc > 5 && napi_get_value_int32(env, argv[5], &unsent_limit) != napi_ok) || sock < 0 ||
+      file_fd < 0 || offset < 0 || length < 0 || unsent_limit < 0) {
+    napi_throw_type_error(env, NULL,
+                          "sendHeadAndFile(socketFd, head, fileFd, offset, length, unsentLimit)");
     return NULL;
   }
+  /* Best effort: a socket that refuses the option still sends, as before. */
+  if (unsent_limit > 0)
+    setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent_limit, sizeof unsent_limit);
   int64_t sent = 0;
   size_t head_sent = 0;
   int blocked = 0;
@@ -273,6 +285,28 @@ static napi_value send_buffer(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * unsentLimit(socketFd) -> the socket's own TCP_NOTSENT_LOWAT in bytes (what sendHeadAndFile
+ * set; 0 while the system's default applies), or -1 when it cannot be read.
+ */
+static napi_value unsent_limit_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t sock = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &sock) != napi_ok || sock < 0) {
+    napi_throw_type_error(env, NULL, "unsentLimit(socketFd)");
+    return NULL;
+  }
+  uint32_t value = 0;
+  socklen_t size = sizeof value;
+  int64_t result_value =
+      getsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &value, &size) == 0 ? (int64_t)value : -1;
+  napi_value result;
+  napi_create_int64(env, result_value, &result);
+  return result;
+}
+
+/*
  * seal(buffer): makes a filled file-backed body's mapping read-only, so a write to it faults
  * instead of changing pages the socket may still be sending. Returns false if it was not one.
  */
@@ -318,6 +352,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fileBackedFrom", NULL, file_backed_from, NULL, NULL, NULL, napi_default, NULL},
       {"sendHeadAndFile", NULL, send_head_and_file, NULL, NULL, NULL, napi_default, NULL},
       {"sendBuffer", NULL, send_buffer, NULL, NULL, NULL, napi_default, NULL},
+      {"unsentLimit", NULL, unsent_limit_of, NULL, NULL, NULL, napi_default, NULL},
       {"liveFileBackedBuffers", NULL, live_count, NULL, NULL, NULL, napi_default, NULL},
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
       {"pageSize", NULL, page_size, NULL, NULL, NULL, napi_default, NULL},

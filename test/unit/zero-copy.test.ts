@@ -21,6 +21,8 @@ import {
   isFileBacked,
   largeBodyBuffer,
   sendZeroCopy,
+  UNSENT_LIMIT_BYTES,
+  unsentLimitOf,
   writeHeadAndBody,
   writeNow,
   ZERO_COPY_MIN_BYTES,
@@ -146,25 +148,64 @@ test('sendZeroCopy sends a head and any view of a file-backed body byte for byte
   );
 });
 
-test('when the viewer is not reading, the kernel takes part at once and node writes the rest in order', {
+test('a socket that sends a file-backed body keeps at most UNSENT_LIMIT_BYTES unsent in the kernel', {
   skip: !ON_LINUX,
   timeout: 30_000,
 }, async (t) => {
-  const body = filled(24 * 1024 * 1024, 11);
+  const { server, client } = await socketPair(t);
+  const small = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'latin1');
+  const reading = readExactly(client, small.length);
+  writeNow(server, small);
+  await reading;
+  assert.equal(unsentLimitOf(server), 0, 'a small response leaves the system default (0: not set)');
+  const body = filled(ZERO_COPY_MIN_BYTES * 4, 7);
+  const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const all = readExactly(client, head.length + body.length);
+  writeHeadAndBody(server, head, body);
+  assert.equal(unsentLimitOf(server), UNSENT_LIMIT_BYTES, 'set by the zero-copy send');
+  const got = await all;
+  assert.ok(got.subarray(head.length).equals(body), 'the body bytes');
+});
+
+test('when the viewer is not reading, the kernel takes part at once and the rest goes without a copy as it reads', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const body = filled(24 * 1024 * 1024 + 123, 11);
   const { server, client } = await socketPair(t);
   client.pause();
-  const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 25165824\r\n\r\n', 'latin1');
-  writeHeadAndBody(server, head, body);
+  const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const sentBefore = zeroCopyStatus().sentBytes;
+  const rest = writeHeadAndBody(server, head, body);
   // Nothing has been read and the socket buffers hold far less than 24 MiB: the kernel took the
-  // head and part of the body at once, and node queued the rest.
+  // head and part of the body, and node holds at most a page, its cue that the socket drained.
+  assert.ok(rest instanceof Promise, 'the rest is still to send');
   const queued = server.writableLength;
-  assert.ok(queued > 0 && queued < body.length, `${queued} bytes queued in node`);
+  assert.ok(queued > 0 && queued <= fileBackedPageBytes, `${queued} bytes queued in node`);
   assert.equal(sendZeroCopy(server, head, body), 0, 'never overtakes bytes queued in node');
   client.resume();
   const got = await readExactly(client, head.length + body.length);
+  await rest;
   assert.equal(got.length, head.length + body.length);
   assert.ok(got.subarray(0, head.length).equals(head));
   assert.ok(got.subarray(head.length).equals(body));
+  const byFile = zeroCopyStatus().sentBytes - sentBefore;
+  assert.ok(byFile > body.length * 0.9, `${byFile} of ${body.length} bytes by sendfile`);
+});
+
+test('the rest of a body stops when the viewer goes away, and its promise settles', {
+  skip: !ON_LINUX,
+  timeout: 30_000,
+}, async (t) => {
+  const body = filled(8 * 1024 * 1024, 12);
+  const { server, client } = await socketPair(t);
+  client.pause();
+  const rest = writeHeadAndBody(server, Buffer.from('HTTP/1.1 200 OK\r\n\r\n', 'latin1'), body);
+  assert.ok(rest instanceof Promise);
+  client.destroy();
+  server.on('error', () => {}); // the reset, when node writes into it
+  await rest; // never settling fails the test by its timeout
+  assert.ok(server.destroyed, 'the reset destroyed the socket');
 });
 
 test('sendZeroCopy leaves ordinary Buffers and corked sockets to node', {

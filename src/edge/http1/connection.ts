@@ -76,6 +76,8 @@ class Http1Connection implements ViewerSink {
   private method = 'GET';
   /** A request is being answered: from its head until its response is written. */
   private responding = false;
+  /** The response's file-backed body is still being sent as the socket drains (zero-copy.ts). */
+  private sendingBody = false;
   /** The current response's head has been written. */
   private sent = false;
   private keepAlive = true;
@@ -162,7 +164,9 @@ class Http1Connection implements ViewerSink {
     const body = this.body;
     let wait: Wait;
     if (body !== null && !body.done) wait = body.paused ? Wait.None : Wait.Body;
-    else if (this.responding) wait = Wait.None;
+    // A cached body still going out as the socket drains is timed as it was when node's queue
+    // held it after the response finished: the keep-alive idle timeout.
+    else if (this.responding) wait = this.sendingBody ? Wait.Idle : Wait.None;
     else wait = this.buf === null ? Wait.Idle : Wait.Head;
     this.timer.set(wait);
   }
@@ -427,11 +431,20 @@ class Http1Connection implements ViewerSink {
       return undefined;
     }
     if (Buffer.isBuffer(body)) {
-      // A large cached body's pages go to the socket without a copy when it is file-backed.
-      writeHeadAndBody(socket, out, body);
+      // A large cached body's pages go to the socket without a copy when it is file-backed,
+      // the rest of them as the socket drains: the next response waits for that.
+      const rest = writeHeadAndBody(socket, out, body);
       this.reuse(out);
-      this.finishResponse();
-      return undefined;
+      if (rest === undefined) {
+        this.finishResponse();
+        return undefined;
+      }
+      this.sendingBody = true;
+      this.settle();
+      return rest.then(() => {
+        this.sendingBody = false;
+        if (!socket.destroyed) this.finishResponse();
+      });
     }
     socket.write(out);
     this.reuse(out);
