@@ -196,7 +196,7 @@ failed:
  * `unsentLimit` > 0 first sets the socket's TCP_NOTSENT_LOWAT: the kernel then keeps at most
  * that many bytes queued but not yet sent. Without it a slow reader's connection sat with up to
  * a whole body queued, and on loopback thousands of spurious tail-loss probes and zero-window
- * stalls per second followed (bench/README.md, "Unsent bytes in the kernel").
+ * stalls per 5 s followed (bench/README.md, "Unsent bytes in the kernel").
  */
 static napi_value send_head_and_file(napi_env env, napi_callback_info info) {
   size_t argc = 6;

@@ -40,9 +40,9 @@ export const ZERO_COPY_MIN_BYTES = 64 * 1024;
 /**
  * TCP_NOTSENT_LOWAT of a socket that sends a file-backed body: the bytes the kernel may hold
  * queued but not yet sent. With no limit, 64 viewers reading 1 MiB hits slowly (wrk on
- * loopback) set off thousands of spurious tail-loss probes and zero-window stalls per second,
- * and edgefront served 0.6–0.8× Varnish with its own core half idle; at 32, 64 or 128 KiB it
- * served 1.03–1.13× (bench/README.md, "Unsent bytes in the kernel").
+ * loopback) set off thousands of spurious tail-loss probes and zero-window stalls per 5 s,
+ * and edgefront served 0.4–0.8× Varnish with its own core half idle; at 32 KiB to 256 KiB it
+ * served 1.03–1.16× (bench/README.md, "Unsent bytes in the kernel").
  */
 export const UNSENT_LIMIT_BYTES = 128 * 1024;
 /**
