@@ -69,6 +69,8 @@ function loadAddon(): { addon: ZeroCopyAddon | null; reason: string } {
 
 /** The descriptor of each file-backed body's memory; views of it find it through their ArrayBuffer. */
 const fileOf = new WeakMap<ArrayBufferLike, number>();
+/** Sockets whose TCP_NOTSENT_LOWAT sendZeroCopy has set. */
+const unsentLimited = new WeakSet<Socket>();
 
 /** Body bytes the kernel took straight from file-backed pages, since the process started. */
 let zeroCopyBytes = 0;
@@ -151,7 +153,10 @@ export function sendZeroCopy(socket: Socket, head: Buffer, body: Buffer): number
   if (file === undefined) return 0;
   const fd = directFd(socket);
   if (fd < 0) return 0;
-  const sent = addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength, UNSENT_LIMIT_BYTES);
+  // The option is set once per socket: it stays, and each setsockopt takes the socket's lock.
+  const limit = unsentLimited.has(socket) ? 0 : UNSENT_LIMIT_BYTES;
+  if (limit !== 0) unsentLimited.add(socket);
+  const sent = addon.sendHeadAndFile(fd, head, file, body.byteOffset, body.byteLength, limit);
   if (sent > head.length) zeroCopyBytes += sent - head.length;
   return sent;
 }
@@ -219,7 +224,7 @@ export function writeNow(socket: Socket, out: Buffer): number {
  */
 export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): Promise<void> | undefined {
   const sent = body.length >= ZERO_COPY_MIN_BYTES ? sendZeroCopy(socket, head, body) : 0;
-  if (sent < head.length) {
+  if (sent === 0 || sent < head.length) {
     socket.cork();
     socket.write(sent === 0 ? head : head.subarray(sent));
     socket.write(body);
@@ -231,13 +236,20 @@ export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): Pr
 }
 
 const NO_HEAD = Buffer.alloc(0);
+/**
+ * The cue's bytes end at a multiple of this: 4 KiB whatever the page size, so the cue stays a
+ * small share of what sendfile sends per drain (the kernel reports room once less than half of
+ * UNSENT_LIMIT_BYTES is unsent, so ~64 KiB or more).
+ */
+const CUE_ALIGN_BYTES = 4096;
 
 /**
- * Sends a file-backed body from `offset` on with sendfile as the socket drains. Node tells us
- * nothing about a socket it has no write queued on, so each time the kernel stops taking pages
- * (it keeps at most UNSENT_LIMIT_BYTES unsent), the bytes up to the next page boundary go
- * through node's queue: node writes them when the socket drains, and its callback is the cue to
- * go on. About one page in 16–32 is copied; without this, all of the rest was.
+ * Sends a file-backed body from `offset` on with sendfile as the socket drains, after the kernel
+ * refused more. Node tells us nothing about a socket it has no write queued on, so each time the
+ * kernel stops taking pages (it keeps at most UNSENT_LIMIT_BYTES unsent), the bytes up to the
+ * next 4 KiB boundary go through node's queue: node writes them when the socket drains, and its
+ * callback is the cue to go on. About one 4 KiB in 16 or more is copied; without this, all of the
+ * rest was.
  */
 function sendRestAsDrained(socket: Socket, body: Buffer, offset: number): Promise<void> {
   const file = fileOf.get(body.buffer)!;
@@ -249,32 +261,42 @@ function sendRestAsDrained(socket: Socket, body: Buffer, offset: number): Promis
       socket.off('close', settle);
       resolve();
     };
+    const cue = () => {
+      const upTo = Math.min(
+        body.length,
+        offset + CUE_ALIGN_BYTES - ((body.byteOffset + offset) % CUE_ALIGN_BYTES),
+      );
+      const piece = body.subarray(offset, upTo);
+      offset = upTo;
+      socket.write(piece, offset < body.length ? step : settle);
+    };
     const step = (err?: Error | null) => {
       if (err || socket.destroyed) return settle();
+      if (!socket.writable) {
+        socket.destroy(); // ended under the body: the viewer cannot get it whole
+        return settle();
+      }
       const fd = directFd(socket);
       if (fd < 0 || addon === null) {
         socket.write(body.subarray(offset));
         return settle();
       }
+      // 0: sendZeroCopy set the socket's unsent limit already.
       const sent = addon.sendHeadAndFile(
         fd,
         NO_HEAD,
         file,
         body.byteOffset + offset,
         body.length - offset,
-        UNSENT_LIMIT_BYTES,
+        0,
       );
       zeroCopyBytes += sent;
       offset += sent;
       if (offset >= body.length) return settle();
-      const page = fileBackedPageBytes;
-      const upTo = Math.min(body.length, offset + page - ((body.byteOffset + offset) % page));
-      const piece = body.subarray(offset, upTo);
-      offset = upTo;
-      socket.write(piece, offset < body.length ? step : settle);
+      cue();
     };
     socket.on('close', settle);
-    step();
+    cue();
   });
 }
 

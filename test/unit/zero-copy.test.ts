@@ -132,13 +132,15 @@ test('sendZeroCopy sends a head and any view of a file-backed body byte for byte
     fc.asyncProperty(
       fc.integer({ min: 0, max: body.length }),
       fc.integer({ min: 0, max: body.length }),
-      fc.integer({ min: 1, max: 600 }),
+      fc.integer({ min: 0, max: 600 }),
       async (a, b, headBytes) => {
         const view = body.subarray(Math.min(a, b), Math.max(a, b));
         const head = pattern(headBytes, headBytes);
+        if (head.length + view.length === 0) return; // nothing to send, nothing to read
         const reading = readExactly(client, head.length + view.length);
-        writeHeadAndBody(server, head, view);
+        const rest = writeHeadAndBody(server, head, view);
         const got = await reading;
+        await rest;
         assert.equal(got.length, head.length + view.length, 'nothing more, nothing less');
         assert.deepEqual(got.subarray(0, head.length), head);
         assert.ok(got.subarray(head.length).equals(view), 'the body bytes');

@@ -78,6 +78,8 @@ class Http1Connection implements ViewerSink {
   private responding = false;
   /** The response's file-backed body is still being sent as the socket drains (zero-copy.ts). */
   private sendingBody = false;
+  /** The viewer sent FIN (half-close): end once every request it sent whole is answered. */
+  private viewerEnded = false;
   /** The current response's head has been written. */
   private sent = false;
   private keepAlive = true;
@@ -128,6 +130,10 @@ class Http1Connection implements ViewerSink {
       if (kept !== null && isSharedView(kept)) this.buf = Buffer.from(kept);
     });
     if (!this.sharedReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // The viewer's FIN ends only its side: node would end ours at once, under a response still
+    // going out as the socket drains (zero-copy.ts) and before requests already received.
+    socket.allowHalfOpen = true;
+    socket.on('end', () => this.onViewerEnd());
     socket.on('error', () => {}); // 'close' follows; the lifecycle sees the destroyed socket
     socket.on('close', () => {
       this.closing = true;
@@ -183,6 +189,25 @@ class Http1Connection implements ViewerSink {
     } else {
       this.socket.destroy(); // idle keep-alive, or a viewer that never closed its side
     }
+  }
+
+  /**
+   * The viewer sent FIN: every request it sent whole is still answered (it may still read,
+   * RFC 9112 §9.6), then the connection ends. A request body cut short by it cannot complete.
+   */
+  private onViewerEnd(): void {
+    this.viewerEnded = true;
+    if (this.closing) return;
+    if (this.body !== null && !this.body.done) {
+      this.socket.destroy();
+      return;
+    }
+    this.endIfViewerDone();
+  }
+
+  /** After the viewer's FIN, ends our side once nothing it asked for is left to answer. */
+  private endIfViewerDone(): void {
+    if (this.viewerEnded && !this.responding && !this.parsing && !this.closing) this.endWith();
   }
 
   /** Ends the connection after `last`; a viewer that does not close its side is cut later. */
@@ -266,6 +291,7 @@ class Http1Connection implements ViewerSink {
       this.parsing = false;
     }
     this.settle();
+    this.endIfViewerDone();
   }
 
   private dispatch(head: ParsedHead): void {
@@ -443,7 +469,9 @@ class Http1Connection implements ViewerSink {
       this.settle();
       return rest.then(() => {
         this.sendingBody = false;
-        if (!socket.destroyed) this.finishResponse();
+        if (socket.destroyed) return;
+        this.timer.set(Wait.None); // the keep-alive clock restarts when the response is out
+        this.finishResponse();
       });
     }
     socket.write(out);
@@ -513,6 +541,7 @@ class Http1Connection implements ViewerSink {
     if (this.socket.isPaused() && !this.body?.paused) this.socket.resume();
     if (this.buf !== null) this.advance();
     else this.settle();
+    this.endIfViewerDone();
   }
 
   /** A request the parser refused: CloudFront's 400 or 413, then the connection closes. */

@@ -34,11 +34,14 @@ interface Parsed {
 /**
  * Sends `requests` on one connection in a single write and parses the `requests.length`
  * responses (Content-Length framing; a HEAD's has no body). The reader pauses after every chunk
- * and resumes on the next turn, so the edge is often ahead of it.
+ * and resumes on the next turn, so the edge is often ahead of it. With `halfClose` the viewer
+ * sends FIN right after its requests, and the edge must also end the connection after the last
+ * response.
  */
 function pipelined(
   port: number,
   requests: { method: string; path: string; range?: string }[],
+  { halfClose = false } = {},
 ): Promise<Parsed[]> {
   const text = requests
     .map(
@@ -47,9 +50,18 @@ function pipelined(
     )
     .join('');
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(text);
+      if (halfClose) socket.end();
+    });
     let pending: Buffer = Buffer.alloc(0);
     const out: Parsed[] = [];
+    let ended = false;
+    const done = () => {
+      if (out.length < requests.length || (halfClose && !ended)) return;
+      socket.destroy();
+      resolve(out);
+    };
     const parse = () => {
       for (;;) {
         const end = pending.indexOf('\r\n\r\n');
@@ -69,8 +81,7 @@ function pipelined(
         });
         pending = pending.subarray(end + 4 + length);
         if (out.length === requests.length) {
-          socket.destroy();
-          resolve(out);
+          done();
           return;
         }
       }
@@ -82,6 +93,10 @@ function pipelined(
       setImmediate(() => socket.resume());
     });
     socket.on('error', reject);
+    socket.on('end', () => {
+      ended = true;
+      done();
+    });
     socket.on('close', () => {
       if (out.length < requests.length) reject(new Error(`closed after ${out.length} responses`));
     });
@@ -211,6 +226,26 @@ for (const mode of ['on', 'off'] as const) {
       2 * Object.keys(OBJECTS).length,
       'each object came from the origin once per key',
     );
+    // A viewer that sends FIN right after its requests still reads: every response whole, in
+    // order, then the edge ends the connection too (a body still going out as the socket drains
+    // must not be cut by the viewer's FIN).
+    const halfClosed = await pipelined(
+      Number(edge.http.port),
+      [
+        { method: 'GET', path: '/big.bin' },
+        { method: 'GET', path: '/small.bin' },
+        { method: 'GET', path: '/big.bin' },
+      ],
+      { halfClose: true },
+    );
+    assert.deepEqual(
+      halfClosed.map((r) => r.status),
+      [200, 200, 200],
+    );
+    assert.ok(halfClosed[0].body.equals(big), 'the first body, whole');
+    assert.ok(halfClosed[1].body.equals(OBJECTS['/small.bin']));
+    assert.ok(halfClosed[2].body.equals(big), 'the last body, whole');
+
     const after = (await (await fetch(new URL('/debug/cache?distribution=E1TEST', edge.admin))).json()) as {
       memory: { zeroCopy: { sentBytes: number; directBytes: number } };
     };
