@@ -328,6 +328,12 @@ class Http1Connection implements ViewerSink {
         this.buf = used === this.buf.length ? null : this.buf.subarray(used);
         if (reader.paused) this.socket.pause();
       }
+      if (this.viewerEnded && !reader.done) {
+        // The viewer's FIN came before the rest of this body: it can never complete, and the
+        // origin must not be left waiting for it.
+        this.socket.destroy();
+        return;
+      }
     }
     const headers = head.headers;
     let url = head.target;

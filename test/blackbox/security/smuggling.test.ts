@@ -191,6 +191,24 @@ for (const engine of ENGINES) {
         assert.equal(s.state, 'aborted');
     });
 
+    test('a viewer hanging up mid-body behind a request still being answered: the cut one never leaves the origin waiting', async () => {
+      // The GET is a miss, so the POST's head and part of its body wait in the edge while the
+      // viewer's FIN arrives; once the GET is answered, the POST can never complete.
+      const { text } = await exchange(
+        port,
+        [
+          'GET /hangup-behind/first HTTP/1.1\r\nHost: x\r\n\r\nPOST /hangup-behind/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nx',
+        ],
+        { end: true },
+      );
+      // node:http gives up on the connection at a FIN behind an unfinished request.
+      if (engine === 'edgefront')
+        assert.equal(readResponses(text, ['GET'], true)[0]?.status, 200, 'the whole request is answered');
+      await origin.settled(); // bounded: fails if an origin request still waits for its body
+      for (const s of origin.seen.filter((r) => r.url === '/hangup-behind/cut'))
+        assert.equal(s.state, 'aborted');
+    });
+
     test('nothing pipelined after a refused request is parsed or forwarded', async () => {
       const { text } = await exchange(port, [
         'GET /smuggle/x HTTP/2.0\r\nHost: x\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n',
