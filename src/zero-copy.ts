@@ -199,10 +199,9 @@ export function unsentLimitOf(socket: Socket): number {
  * and a smaller Exchange").
  *
  * Node's `writableLength` counts writes still in flight in libuv, and `writable` is false once
- * the socket is ending, destroyed or errored, so nothing node holds is overtaken. One difference:
- * in the tick between a viewer's FIN and node ending the socket, a response now still goes out
- * (node would have refused it); if only part of it does, the rest fails in node and the
- * connection is destroyed, as any cut-short response.
+ * the socket is ending, destroyed or errored, so nothing node holds is overtaken. (The HTTP/1
+ * engine keeps a viewer's half-closed socket writable on purpose: it still answers what the
+ * viewer sent before its FIN.)
  */
 export function writeNow(socket: Socket, out: Buffer): number {
   if (addon === null) {

@@ -215,6 +215,9 @@ class Http1Connection implements ViewerSink {
     this.closing = true;
     if (last === undefined) this.socket.end();
     else this.socket.end(last);
+    // A socket paused for backpressure would never read the viewer's FIN and would linger for
+    // the whole close wait; onData drops whatever arrives now.
+    this.socket.resume();
     this.timer.set(Wait.Close);
   }
 

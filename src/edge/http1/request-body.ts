@@ -122,6 +122,9 @@ export class RequestBody {
 
   private finish(): void {
     this.state = State.Done;
+    // Nothing more to push: the socket must not wait for the stream to ask for more, which it
+    // never does once the body's end is pushed (the connection would never read again).
+    this.paused = false;
     this.stream.push(null);
   }
 

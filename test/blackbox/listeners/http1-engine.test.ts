@@ -79,6 +79,38 @@ test('a Content-Length body, then a pipelined GET, on one connection', async () 
   assert.match(raw, /GET \/after 0/);
 });
 
+test('a keep-alive connection reads the next request after an upload that filled the body stream at its end', async () => {
+  // 20,000 bytes in one read: the body stream's buffer is over its mark when the body ends.
+  const body = 'u'.repeat(20_000);
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  let raw = '';
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+  const received = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!pattern.test(raw)) return;
+        socket.off('data', onData);
+        resolve();
+      };
+      const onData = (chunk: string) => {
+        raw += chunk;
+        check();
+      };
+      socket.on('data', onData);
+      check();
+    });
+  socket.write(`PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  await received(/PUT \/upload 20000 u+/);
+  socket.write('GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await received(/GET \/next 0/); // never arriving fails the test by its timeout
+  await closed;
+  assert.deepEqual(statuses(raw), ['200', '200']);
+});
+
 test('request smuggling defences: both Content-Length and Transfer-Encoding, duplicate or invalid lengths, bad chunk sizes are 400 and close', async () => {
   const cases = [
     'POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
