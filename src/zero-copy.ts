@@ -219,9 +219,15 @@ export function writeNow(socket: Socket, out: Buffer): number {
  * Writes `head` and then `body` to the socket: a file-backed body's pages without a copy,
  * everything else through node's queue. Returns undefined when all of it is with the kernel or
  * node, or a promise while the rest of a file-backed body goes out as the socket drains
- * (`sendRestAsDrained`); until it settles the caller writes nothing else on the socket.
+ * (`sendRestAsDrained`, which calls `onProgress` each time it did); until it settles the caller
+ * writes nothing else on the socket.
  */
-export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): Promise<void> | undefined {
+export function writeHeadAndBody(
+  socket: Socket,
+  head: Buffer,
+  body: Buffer,
+  onProgress?: () => void,
+): Promise<void> | undefined {
   const sent = body.length >= ZERO_COPY_MIN_BYTES ? sendZeroCopy(socket, head, body) : 0;
   if (sent === 0 || sent < head.length) {
     socket.cork();
@@ -231,7 +237,7 @@ export function writeHeadAndBody(socket: Socket, head: Buffer, body: Buffer): Pr
     return undefined;
   }
   const bodySent = sent - head.length;
-  return bodySent < body.length ? sendRestAsDrained(socket, body, bodySent) : undefined;
+  return bodySent < body.length ? sendRestAsDrained(socket, body, bodySent, onProgress) : undefined;
 }
 
 const NO_HEAD = Buffer.alloc(0);
@@ -250,7 +256,12 @@ const CUE_ALIGN_BYTES = 4096;
  * callback is the cue to go on. About one 4 KiB in 16 or more is copied; without this, all of the
  * rest was.
  */
-function sendRestAsDrained(socket: Socket, body: Buffer, offset: number): Promise<void> {
+function sendRestAsDrained(
+  socket: Socket,
+  body: Buffer,
+  offset: number,
+  onProgress?: () => void,
+): Promise<void> {
   const file = fileOf.get(body.buffer)!;
   return new Promise((resolve) => {
     let settled = false;
@@ -271,6 +282,7 @@ function sendRestAsDrained(socket: Socket, body: Buffer, offset: number): Promis
     };
     const step = (err?: Error | null) => {
       if (err || socket.destroyed) return settle();
+      onProgress?.(); // the socket drained: the viewer is reading
       if (!socket.writable) {
         socket.destroy(); // ended under the body: the viewer cannot get it whole
         return settle();

@@ -108,6 +108,7 @@ class Http1Connection implements ViewerSink {
     }
   };
   private readonly onAsyncFailure = (err: Error) => this.socket.destroy(err);
+  private readonly onSendProgress = () => this.timer.progress();
 
   constructor(
     private readonly socket: Socket,
@@ -170,9 +171,9 @@ class Http1Connection implements ViewerSink {
     const body = this.body;
     let wait: Wait;
     if (body !== null && !body.done) wait = body.paused ? Wait.None : Wait.Body;
-    // A cached body still going out as the socket drains is timed as it was when node's queue
-    // held it after the response finished: the keep-alive idle timeout.
-    else if (this.responding) wait = this.sendingBody ? Wait.Idle : Wait.None;
+    // A cached body still going out as the socket drains: the keep-alive timeout from the last
+    // time the viewer took some of it (ConnectionTimer.progress).
+    else if (this.responding) wait = this.sendingBody ? Wait.Send : Wait.None;
     else wait = this.buf === null ? Wait.Idle : Wait.Head;
     this.timer.set(wait);
   }
@@ -468,7 +469,7 @@ class Http1Connection implements ViewerSink {
     if (Buffer.isBuffer(body)) {
       // A large cached body's pages go to the socket without a copy when it is file-backed,
       // the rest of them as the socket drains: the next response waits for that.
-      const rest = writeHeadAndBody(socket, out, body);
+      const rest = writeHeadAndBody(socket, out, body, this.onSendProgress);
       this.reuse(out);
       if (rest === undefined) {
         this.finishResponse();

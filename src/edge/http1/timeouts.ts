@@ -38,6 +38,11 @@ export enum Wait {
   Body,
   /** The viewer's side of a connection the edge has ended (keepAliveMs, then destroyed). */
   Close,
+  /**
+   * The viewer taking a response body the edge sends as its socket drains (keepAliveMs from the
+   * last time it drained, then destroyed): a slow reader that keeps reading is never cut.
+   */
+  Send,
 }
 
 /** Timeouts resolved once per listener: every connection shares them. */
@@ -66,6 +71,7 @@ export function http1Settings(overrides: Partial<Http1Timeouts> = {}): Http1Sett
   ticks[Wait.Head] = ticksOf(timeouts.headersMs);
   ticks[Wait.Body] = ticksOf(timeouts.bodyIdleMs);
   ticks[Wait.Close] = ticksOf(timeouts.keepAliveMs);
+  ticks[Wait.Send] = ticksOf(timeouts.keepAliveMs);
   return {
     tickMs,
     ticks,
@@ -102,6 +108,13 @@ export class ConnectionTimer {
     if (wait === Wait.None) return; // a pending tick finds nothing to do and lets the timer rest
     this.ticksLeft = this.settings.ticks[wait];
     this.timer.refresh(); // re-activates a timer that has fired, too
+  }
+
+  /** The viewer took more of the response: Send's clock starts again (nothing else is moved). */
+  progress(): void {
+    if (this.wait !== Wait.Send) return;
+    this.ticksLeft = this.settings.ticks[Wait.Send];
+    this.timer.refresh();
   }
 
   stop(): void {
