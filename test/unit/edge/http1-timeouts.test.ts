@@ -216,6 +216,7 @@ test('timeouts are whole milliseconds; each wait lasts whole periods of the shor
   assert.equal(settings.ticks[Wait.Idle], 5);
   assert.equal(settings.ticks[Wait.Head], 1);
   assert.equal(settings.ticks[Wait.Body], 2);
+  assert.equal(settings.ticks[Wait.Send], 5);
   assert.match(
     http1Settings().keepAliveEnd.toString('latin1'),
     /^Connection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n$/,
