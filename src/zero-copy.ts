@@ -174,8 +174,13 @@ function directFd(socket: Socket): number {
     (socket as { encrypted?: boolean }).encrypted
   )
     return -1;
+  return handleFd(socket);
+}
+
+/** The descriptor under node's handle of the socket, or -1 (none, or already closed). */
+function handleFd(socket: Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
 
 /**
@@ -183,8 +188,8 @@ function directFd(socket: Socket): number {
  * out on it, 0 while the system's default applies; -1 without the addon or a descriptor.
  */
 export function unsentLimitOf(socket: Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  return addon === null || typeof fd !== 'number' || fd < 0 ? -1 : addon.unsentLimit(fd);
+  const fd = handleFd(socket);
+  return addon === null || fd < 0 ? -1 : addon.unsentLimit(fd);
 }
 
 /**
